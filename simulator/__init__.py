@@ -1,0 +1,1 @@
+"""The simulated WMPF Android device. Public entry point: :class:`simulator.Simulator`."""

@@ -1,0 +1,1 @@
+"""The Android framework model of a simulated device: packages, activities, broadcasts, screen."""

@@ -1,0 +1,138 @@
+"""One simulated Android device: the userland the adb transport serves.
+
+The device owns its clock, file system, process table, log buffer, device-local ports, shell and Android
+framework model. Everything runs on the simulator's single event loop; code on other threads (tests, the
+control interface) must go through :meth:`SimDevice.call_soon`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+from simulator.android.system import AndroidSystem
+from simulator.clock import DeviceClock
+from simulator.fs import FileSystem
+from simulator.local_services import LocalServices
+from simulator.logbuffer import LogBuffer
+from simulator.processes import ProcessTable
+from simulator.profile import DeviceProfile
+from simulator.shell.interpreter import Shell
+
+log = logging.getLogger(__name__)
+
+# System processes every Android device shows in ``ps`` (name, uid).
+SYSTEM_PROCESSES = (
+    ("init", 0), ("ueventd", 0), ("logd", 1036), ("servicemanager", 1000), ("surfaceflinger", 1000),
+    ("zygote64", 0), ("system_server", 1000), ("adbd", 2000), ("com.android.systemui", 10020),
+)
+
+
+class DeviceState(enum.Enum):
+    ONLINE = "device"
+    BOOTING = "booting"
+    OFF = "off"
+
+
+class Link(Protocol):
+    """An adb transport connection the device can cut (link drop, reboot)."""
+
+    def abort(self) -> None: ...
+
+
+class SimDevice:
+    def __init__(self, profile: DeviceProfile, index: int = 0, *, time_scale: float = 1.0) -> None:
+        self.profile = profile
+        self.index = index
+        self.serialno = profile.serial_for(index)
+        self.time_scale = time_scale
+        self.props: dict[str, str] = dict(profile.properties)
+        self.props["ro.serialno"] = self.serialno
+        self.props["ro.boot.serialno"] = self.serialno
+        self.clock = DeviceClock(offset_s=profile.clock_offset_s, drift_ppm=profile.clock_drift_ppm)
+        self.fs = FileSystem()
+        self.processes = ProcessTable(self.clock.uptime_ns)
+        self.logcat = LogBuffer(self.clock)
+        self.services = LocalServices()
+        self.shell = Shell(self)
+        self.android = AndroidSystem(self)
+        self.state = DeviceState.OFF
+        self.links: set[Link] = set()
+        self.link_blocked = False  # a fault: the device's network link is down
+        self.on_boot: list[Callable[[SimDevice], None]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._boot_task: asyncio.Task[None] | None = None
+
+    # -- identity ---------------------------------------------------------------------------------
+    @property
+    def model(self) -> str:
+        return self.props["ro.product.model"]
+
+    def banner(self, features: list[str]) -> bytes:
+        """The CNXN payload: ``device::ro.product.name=..;ro.product.model=..;ro.product.device=..;features=..``."""
+        fields = [f"{key}={self.props.get(key, '')}"
+                  for key in ("ro.product.name", "ro.product.model", "ro.product.device")]
+        fields.append("features=" + ",".join(features))
+        return ("device::" + ";".join(fields)).encode()
+
+    @property
+    def online(self) -> bool:
+        return self.state is DeviceState.ONLINE and not self.link_blocked
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def boot(self) -> None:
+        """Bring the userland up: system processes, persistent apps, boot log lines."""
+        self._loop = asyncio.get_running_loop()
+        self.clock.mark_boot()
+        self.processes.reset()
+        self.logcat.clear()
+        self.services.clear()
+        self.props["sys.boot_completed"] = "1"
+        for name, uid in SYSTEM_PROCESSES:
+            proc = self.processes.spawn(name, uid, ppid=0 if name == "init" else 1)
+            if name == "system_server":
+                self.logcat.log("I", "SystemServer", "Entered the Android system server!", pid=proc.pid)
+        self.state = DeviceState.ONLINE
+        self.android.boot()
+        adbd = self.processes.by_name("adbd")[0]
+        self.logcat.log("I", "adbd", f"adbd started on {self.model} ({self.serialno})", pid=adbd.pid, uid=2000)
+        for hook in list(self.on_boot):
+            hook(self)
+
+    def drop_links(self) -> None:
+        """Cut every adb connection to this device (the host sees it go offline)."""
+        for link in list(self.links):
+            link.abort()
+        self.links.clear()
+
+    def reboot(self) -> None:
+        """``adb reboot``: the link drops at once and the device accepts adb again after its boot time."""
+        self.state = DeviceState.BOOTING
+        self.props["sys.boot_completed"] = ""
+        self.logcat.close_subscribers()
+        self.android.shutdown()
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.05, self.drop_links)  # let the reboot service's reply reach the host first
+        self._boot_task = loop.create_task(self._finish_boot())
+
+    async def _finish_boot(self) -> None:
+        await asyncio.sleep(self.profile.boot_time_s * self.time_scale)
+        self.boot()
+
+    def shutdown(self) -> None:
+        self.state = DeviceState.OFF
+        self.logcat.close_subscribers()
+        self.android.shutdown()
+        self.drop_links()
+        if self._boot_task is not None:
+            self._boot_task.cancel()
+
+    # -- threading --------------------------------------------------------------------------------
+    def call_soon(self, fn: Callable[[], object]) -> None:
+        """Run ``fn`` on the simulator's loop (safe from any thread)."""
+        if self._loop is None:
+            raise RuntimeError(f"device {self.serialno} has not booted")
+        self._loop.call_soon_threadsafe(fn)

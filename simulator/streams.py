@@ -1,0 +1,179 @@
+"""Byte streams inside the simulated device.
+
+Every program on the simulated device (a shell command, logcat, a device-local TCP service such as
+uiautomator2's server) talks through the same two small interfaces, so the adb transport, shell pipes and
+tests can connect them any way they like. A :class:`Pipe` is the one concrete connector: bounded, so a
+fast writer waits for a slow reader exactly like a real pipe or an adb stream waiting for OKAY.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+
+class StreamClosed(Exception):
+    """The other end of a stream went away (like EPIPE): the writer should stop."""
+
+
+class ByteReader(Protocol):
+    async def read(self, n: int = 65536) -> bytes:
+        """Return up to ``n`` bytes, waiting for at least one; ``b""`` means end of stream."""
+        ...
+
+
+class ByteWriter(Protocol):
+    async def write(self, data: bytes) -> None:
+        """Write all of ``data``; raise :class:`StreamClosed` when nobody reads any more."""
+        ...
+
+    async def close(self) -> None:
+        """Signal end of stream to the reader."""
+        ...
+
+
+class Pipe:
+    """A bounded in-memory pipe: one side writes, the other reads.
+
+    ``close()`` ends the stream for the reader (EOF after buffered data); ``close_read()`` tells writers the
+    reader is gone, so their next ``write`` raises :class:`StreamClosed`. All users run on one event loop,
+    so no lock is needed: waiters park on futures that every state change resolves.
+    """
+
+    def __init__(self, limit: int = 256 * 1024) -> None:
+        self._buf = bytearray()
+        self._limit = limit
+        self._eof = False
+        self._reader_gone = False
+        self._waiters: list[asyncio.Future[None]] = []
+
+    @property
+    def eof(self) -> bool:
+        return self._eof
+
+    @property
+    def reader_gone(self) -> bool:
+        return self._reader_gone
+
+    def buffered(self) -> int:
+        return len(self._buf)
+
+    async def write(self, data: bytes) -> None:
+        view = memoryview(bytes(data))
+        while view:
+            if self._reader_gone or self._eof:
+                raise StreamClosed("pipe closed")
+            room = self._limit - len(self._buf)
+            if room <= 0:
+                await self._wait()
+                continue
+            self._buf += view[:room]
+            view = view[room:]
+            self._notify()
+
+    def feed_nowait(self, data: bytes) -> None:
+        """Append without waiting (the caller bounds the amount, e.g. by adb's one-WRTE-per-OKAY rule)."""
+        if self._reader_gone or self._eof or not data:
+            return
+        self._buf += data
+        self._notify()
+
+    async def read(self, n: int = 65536) -> bytes:
+        while not self._buf and not self._eof and not self._reader_gone:
+            await self._wait()
+        if not self._buf:
+            return b""
+        chunk = bytes(self._buf[:n])
+        del self._buf[:n]
+        self._notify()
+        return chunk
+
+    async def readline(self) -> bytes:
+        """Return one line including its newline, or what is left at end of stream."""
+        while True:
+            idx = self._buf.find(b"\n")
+            if idx >= 0:
+                line = bytes(self._buf[: idx + 1])
+                del self._buf[: idx + 1]
+                self._notify()
+                return line
+            if self._eof or self._reader_gone:
+                line = bytes(self._buf)
+                self._buf.clear()
+                self._notify()
+                return line
+            await self._wait()
+
+    async def readexactly(self, n: int) -> bytes:
+        """Return exactly ``n`` bytes; raise :class:`asyncio.IncompleteReadError` at a short end of stream."""
+        out = bytearray()
+        while len(out) < n:
+            chunk = await self.read(n - len(out))
+            if not chunk:
+                raise asyncio.IncompleteReadError(bytes(out), n)
+            out += chunk
+        return bytes(out)
+
+    async def read_all(self) -> bytes:
+        out = bytearray()
+        while chunk := await self.read():
+            out += chunk
+        return bytes(out)
+
+    async def close(self) -> None:
+        self.close_nowait()
+
+    def close_nowait(self) -> None:
+        self._eof = True
+        self._notify()
+
+    def close_read(self) -> None:
+        self._reader_gone = True
+        self._buf.clear()
+        self._notify()
+
+    async def _wait(self) -> None:
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(fut)
+        try:
+            await fut
+        finally:
+            if fut in self._waiters:
+                self._waiters.remove(fut)
+
+    def _notify(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(None)
+
+
+class EmptyReader:
+    """A reader already at end of stream (``< /dev/null``)."""
+
+    async def read(self, n: int = 65536) -> bytes:
+        return b""
+
+
+class BufferWriter:
+    """A writer that keeps everything written to it (command substitution, tests)."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.closed = False
+
+    async def write(self, data: bytes) -> None:
+        self.data += data
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+class NullWriter:
+    """``> /dev/null``."""
+
+    async def write(self, data: bytes) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
