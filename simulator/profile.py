@@ -156,11 +156,10 @@ def parse_profile(data: dict[str, Any], source: str = "<profile>") -> DeviceProf
         raise ProfileError(source, "properties.ro.build.version.sdk",
                            f"expected an API level such as 30, got {properties['ro.build.version.sdk']!r}")
     for key, value in properties.items():
-        if "\n" in value or len(value) > 91 or any(c in value for c in ";="):
-            if key.startswith("ro.product."):
-                raise ProfileError(source, f"properties.{key}",
-                                   "must be one line of at most 91 characters without ';' or '=' "
-                                   "(it goes into the adb banner)")
+        if key.startswith("ro.product.") and ("\n" in value or len(value) > 91 or any(c in value for c in ";=")):
+            raise ProfileError(source, f"properties.{key}",
+                               "must be one line of at most 91 characters without ';' or '=' "
+                               "(it goes into the adb banner)")
 
     screen = _Reader(source, top.get("screen", dict, hint="a table [screen]"), "screen.")
     width = screen.get("width", int, check=_positive, hint="a positive number of pixels")

@@ -1,0 +1,36 @@
+# The README's two commands: `make run` (the scenario suite against the simulated device, writing a
+# report under reports/<run>/) and `make test` (the project's own tests). Each creates .venv on first use.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+RUN_ID := $(shell date -u +%Y%m%dT%H%M%SZ)
+RUN_DIR := reports/$(RUN_ID)
+PYTEST_ARGS ?=
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	mkdir -p $(RUN_DIR)
+	ln -sfn $(RUN_ID) reports/latest
+	$(PY) -m pytest scenarios -p no:cacheprovider --html=$(RUN_DIR)/report.html --self-contained-html \
+		--junitxml=$(RUN_DIR)/junit.xml $(PYTEST_ARGS)
+
+test: $(STAMP) lint
+	$(PY) -m pytest tests -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,24 @@
+"""The ``wmpf-hil`` command line: one module per subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from harness.cli import sim
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wmpf-hil", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sim.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""Talking to the host's adb server on the simulator's behalf: start it, connect devices, watch states.
+
+The simulator only ever *joins* an adb server (``start-server`` is idempotent, ``connect`` and
+``disconnect`` touch only its own devices); stopping a server is the business of whoever started it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import time
+from importlib import resources
+from pathlib import Path
+
+import adbutils
+
+from simulator.errors import AdbConnectError
+
+# Environment for any adb server we start: no mDNS on UDP 5353, no emulator port scan.
+QUIET_SERVER_ENV = {"ADB_MDNS": "0", "ADB_EMU": "0"}
+
+
+def bundled_adb_path() -> str:
+    """The adb binary shipped inside the adbutils wheel (adb 36 at the time of writing)."""
+    path = Path(str(resources.files("adbutils") / "binaries" / "adb"))
+    if not path.is_file():
+        raise AdbConnectError(f"adbutils ships no adb binary at {path}; pass an adb path explicitly")
+    return str(path)
+
+
+def adb_server_env(port: int, adb_path: str) -> dict[str, str]:
+    """Environment reaching the adb server on ``port`` (and starting one quietly if none runs)."""
+    env = dict(os.environ)
+    env.update(QUIET_SERVER_ENV)
+    env["ANDROID_ADB_SERVER_PORT"] = str(port)
+    env["ADBUTILS_ADB_PATH"] = adb_path
+    return env
+
+
+def default_server_port() -> int:
+    return int(os.environ.get("ANDROID_ADB_SERVER_PORT", "5037"))
+
+
+def ensure_server(adb_path: str, port: int, timeout: float = 20.0) -> None:
+    """Start the adb server on ``port`` with ``adb_path`` unless one already answers there."""
+    try:
+        subprocess.run([adb_path, "-P", str(port), "start-server"], env=adb_server_env(port, adb_path),
+                       capture_output=True, timeout=timeout, check=True)
+    except FileNotFoundError as exc:
+        raise AdbConnectError(f"adb binary not found: {adb_path}") from exc
+    except subprocess.CalledProcessError as exc:
+        raise AdbConnectError(
+            f"'{adb_path} -P {port} start-server' failed ({exc.returncode}): "
+            f"{(exc.stderr or b'').decode(errors='replace').strip()}"
+        ) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise AdbConnectError(f"adb server on port {port} did not start within {timeout:.0f} s") from exc
+
+
+def client(port: int) -> adbutils.AdbClient:
+    return adbutils.AdbClient(host="127.0.0.1", port=port, socket_timeout=10)
+
+
+def connect(port: int, addr: str) -> None:
+    reply = client(port).connect(addr, timeout=10)
+    if "connected" not in reply:
+        raise AdbConnectError(f"adb server on port {port} could not connect {addr}: {reply.strip()}")
+
+
+def disconnect(port: int, addr: str) -> None:
+    # The server may already be gone; then nothing of ours is left to clean.
+    with contextlib.suppress(adbutils.AdbError, OSError):
+        client(port).disconnect(addr)
+
+
+def wait_states(port: int, addrs: list[str], states: tuple[str, ...] = ("device",),
+                timeout: float = 30.0) -> dict[str, str]:
+    """Wait until each address shows one of ``states`` in ``adb devices``; return the states seen."""
+    deadline = time.monotonic() + timeout
+    seen: dict[str, str] = {}
+    while True:
+        seen = {info.serial: info.state for info in client(port).list()}
+        if all(seen.get(a) in states for a in addrs):
+            return {a: seen[a] for a in addrs}
+        if time.monotonic() > deadline:
+            missing = {a: seen.get(a, "absent") for a in addrs if seen.get(a) not in states}
+            raise AdbConnectError(f"devices not in state {'/'.join(states)} after {timeout:.0f} s: {missing}")
+        time.sleep(0.05)

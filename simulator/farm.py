@@ -1,0 +1,185 @@
+"""The simulator's public entry point: N simulated devices behind real adb transports, on one event loop.
+
+``Simulator`` is a context manager. It runs an asyncio loop in a background thread, boots the devices,
+listens for each on a loopback port outside the ephemeral range and ``adb connect``s them to an adb server
+(the adb bundled with adbutils unless told otherwise). Tests and the harness then reach the devices only
+through adb, as they would reach hardware; ``device()`` and ``call()`` give tests out-of-band access for
+setting faults and reading ground truth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import threading
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from simulator import adb_host
+from simulator.adb.server import serve_device
+from simulator.device import SimDevice
+from simulator.errors import SimulatorError
+from simulator.ports import DEFAULT_BASE_PORT, candidate_ports
+from simulator.profile import DeviceProfile, load_profile
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """How to reach one simulated device: its adb serial, port, model and the simulated phone."""
+
+    serial: str  # the adb serial, "127.0.0.1:PORT"
+    port: int
+    model: str
+    sn: str  # ro.serialno, the device SN the WeChat backend knows
+    phone: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"serial": self.serial, "port": self.port, "model": self.model, "sn": self.sn,
+                "phone": self.phone}
+
+
+class Simulator:
+    """Start ``devices`` simulated devices; use as ``with Simulator(2) as sim: sim.devices``."""
+
+    def __init__(
+        self,
+        devices: int = 1,
+        *,
+        profile: str | Path | DeviceProfile | None = None,
+        base_port: int = DEFAULT_BASE_PORT,
+        adb_path: str | None = None,
+        adb_server_port: int | None = None,
+        connect: bool = True,
+        wait_state: tuple[str, ...] = ("device",),
+        adb_keys: str | Path | None = None,
+        time_scale: float = 1.0,
+        truth_dir: str | Path | None = None,
+        start_timeout: float = 60.0,
+    ) -> None:
+        if devices < 1:
+            raise SimulatorError(f"--devices must be at least 1, got {devices}")
+        if time_scale <= 0:
+            raise SimulatorError(f"time scale must be positive, got {time_scale}")
+        self.profile = profile if isinstance(profile, DeviceProfile) else load_profile(profile)
+        self.count = devices
+        self.base_port = base_port
+        self.adb_path = adb_path or adb_host.bundled_adb_path()
+        self.adb_server_port = adb_server_port or adb_host.default_server_port()
+        self.connect_devices = connect
+        self.wait_state = wait_state
+        self.adb_keys = Path(adb_keys) if adb_keys else None
+        if self.adb_keys is not None and not self.adb_keys.is_file():
+            raise SimulatorError(f"adb_keys file not found: {self.adb_keys}")
+        self.time_scale = time_scale
+        self.truth_dir = Path(truth_dir) if truth_dir else None
+        self.start_timeout = start_timeout
+        self.devices: list[DeviceInfo] = []
+        self._sim_devices: list[SimDevice] = []
+        self._servers: list[asyncio.Server] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- context manager --------------------------------------------------------------------------
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> Simulator:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="wmpf-sim-loop", daemon=True)
+        self._thread.start()
+        try:
+            self.run(self._start_devices(), timeout=self.start_timeout)
+            if self.connect_devices:
+                adb_host.ensure_server(self.adb_path, self.adb_server_port)
+                for info in self.devices:
+                    adb_host.connect(self.adb_server_port, info.serial)
+                adb_host.wait_states(self.adb_server_port, [d.serial for d in self.devices], self.wait_state,
+                                     timeout=self.start_timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Disconnect our devices from the adb server, close their ports and stop the loop."""
+        if self._loop is None:
+            return
+        if self.connect_devices:
+            for info in self.devices:
+                adb_host.disconnect(self.adb_server_port, info.serial)
+        try:
+            self.run(self._stop_devices(), timeout=10)
+        except Exception:  # the loop may be wedged; the thread is a daemon and dies with us
+            log.exception("simulator did not stop cleanly")
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if not self._loop.is_running():
+            self._loop.close()
+        self._loop = None
+
+    # -- out-of-band access for tests -----------------------------------------------------------
+    def device(self, which: int | str = 0) -> SimDevice:
+        """The in-process device by index, adb serial or SN (for faults and ground truth in tests)."""
+        if isinstance(which, int):
+            return self._sim_devices[which]
+        for info, dev in zip(self.devices, self._sim_devices, strict=True):
+            if which in (info.serial, info.sn):
+                return dev
+        raise KeyError(f"no simulated device {which!r}; have {[d.serial for d in self.devices]}")
+
+    def call(self, fn: Callable[[], T], timeout: float = 10.0) -> T:
+        """Run ``fn`` on the simulator's loop and return its result (device state is loop-owned)."""
+
+        async def wrapper() -> T:
+            return fn()
+
+        return self.run(wrapper(), timeout=timeout)
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        if self._loop is None:
+            raise SimulatorError("the simulator is not running")
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    # -- loop side --------------------------------------------------------------------------------
+    async def _start_devices(self) -> None:
+        ports = iter(candidate_ports(self.base_port))
+        for index in range(self.count):
+            device = SimDevice(self.profile, index, time_scale=self.time_scale)
+            device.boot()
+            server, port = await self._listen(device, ports)
+            self._sim_devices.append(device)
+            self._servers.append(server)
+            self.devices.append(DeviceInfo(serial=f"{HOST}:{port}", port=port, model=device.model,
+                                           sn=device.serialno))
+
+    async def _listen(self, device: SimDevice, ports) -> tuple[asyncio.Server, int]:
+        for port in ports:
+            try:
+                server = await serve_device(device, HOST, port, adb_keys=self.adb_keys)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    continue
+                raise
+            return server, port
+        raise SimulatorError(f"no free port from {self.base_port} upwards outside the ephemeral range")
+
+    async def _stop_devices(self) -> None:
+        for device in self._sim_devices:
+            device.shutdown()
+        for server in self._servers:
+            server.close()
+        for server in self._servers:
+            await server.wait_closed()
+        self._servers.clear()
