@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 import adbutils
 import pytest
 
+import simulator
 from harness.adb_server import AdbServer, free_server_port
-from simulator import Simulator
 
 ADB_PORT = int(os.environ.get("WMPF_HIL_TEST_ADB_PORT", "15037"))
 DEVICE_PORT = int(os.environ.get("WMPF_HIL_TEST_DEVICE_PORT", "20000"))
@@ -30,15 +30,15 @@ def adb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdbServer]:
 
 
 @pytest.fixture(scope="session")
-def sim(adb_server: AdbServer) -> Iterator[Simulator]:
+def sim(adb_server: AdbServer) -> Iterator[simulator.Simulator]:
     """One simulated device shared by read-only tests (don't reboot it or cut its link)."""
-    with Simulator(1, base_port=DEVICE_PORT, adb_path=adb_server.adb_path,
-                   adb_server_port=adb_server.port) as simulator:
-        yield simulator
+    with simulator.Simulator(1, base_port=DEVICE_PORT, adb_path=adb_server.adb_path,
+                             adb_server_port=adb_server.port) as running:
+        yield running
 
 
 @pytest.fixture
-def sim_device(sim: Simulator, adb_server: AdbServer) -> adbutils.AdbDevice:
+def sim_device(sim: simulator.Simulator, adb_server: AdbServer) -> adbutils.AdbDevice:
     return adb_server.client().device(sim.devices[0].serial)
 
 
@@ -46,18 +46,18 @@ _fresh_ports = itertools.count(DEVICE_PORT + 100, 10)
 
 
 @pytest.fixture
-def make_sim(adb_server: AdbServer) -> Iterator[Callable[..., Simulator]]:
+def make_sim(adb_server: AdbServer) -> Iterator[Callable[..., simulator.Simulator]]:
     """A factory for private simulators (for tests that reboot, cut links or change faults)."""
-    started: list[Simulator] = []
+    started: list[simulator.Simulator] = []
 
-    def factory(devices: int = 1, **kwargs) -> Simulator:
+    def factory(devices: int = 1, **kwargs) -> simulator.Simulator:
         kwargs.setdefault("adb_path", adb_server.adb_path)
         kwargs.setdefault("adb_server_port", adb_server.port)
         kwargs.setdefault("base_port", next(_fresh_ports))
-        simulator = Simulator(devices, **kwargs).start()
-        started.append(simulator)
-        return simulator
+        simulator_ = simulator.Simulator(devices, **kwargs).start()
+        started.append(simulator_)
+        return simulator_
 
     yield factory
-    for simulator in started:
-        simulator.stop()
+    for running in started:
+        running.stop()
