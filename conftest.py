@@ -2,3 +2,6 @@
 
 # Benchmarks run on demand (see benchmarks/README.md); fixtures and reports hold data, not tests.
 collect_ignore = ["benchmarks", "fixtures", "reports", "docs"]
+
+# The plugin tests (tests/test_plugin.py) run pytest inside pytest.
+pytest_plugins = ["pytester"]
