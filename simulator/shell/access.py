@@ -1,0 +1,52 @@
+"""Who may change what on the device file system, as the shell user sees it.
+
+The in-memory file system stores owners and modes but checks nothing; a real device refuses
+``echo x > /system/foo`` (read-only mount) or ``touch /data/data/x`` (other uid) as ``shell``, and a harness
+that only works on the simulator because it writes there would fail in the lab. Commands call
+:func:`check_write` before changing a path.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import posixpath
+
+from simulator.fs import FileSystem, FsError
+
+READ_ONLY_MOUNTS = ("/system", "/vendor", "/product", "/apex", "/odm", "/system_ext")
+# sdcardfs/FUSE grants the shell user write access under shared storage whatever the modes say.
+SHARED_STORAGE = ("/storage/emulated", "/sdcard", "/mnt/sdcard")
+SHELL_GROUPS = frozenset({2000, 1004, 1007, 1011, 1015, 1028, 1078, 1079, 3001, 3002, 3003, 3006, 3009, 3011})
+
+
+def _under(path: str, roots: tuple[str, ...]) -> bool:
+    return any(path == root or path.startswith(root + "/") for root in roots)
+
+
+def check_write(fs: FileSystem, path: str, uid: int) -> None:
+    """Raise :class:`FsError` (EROFS / EACCES) if ``uid`` may not create, change or remove ``path``."""
+    if uid == 0:
+        return
+    if _under(path, READ_ONLY_MOUNTS):
+        raise FsError(errno.EROFS, path)
+    if path.startswith("/proc") or _under(path, SHARED_STORAGE):
+        return
+    parent = posixpath.dirname(path.rstrip("/")) or "/"
+    try:
+        st = fs.stat(parent)
+    except FsError:
+        return  # the caller's own operation reports the missing parent
+    if st.uid == uid:
+        allowed = st.mode & 0o200
+    elif st.gid in SHELL_GROUPS and uid == 2000:
+        allowed = st.mode & 0o020
+    else:
+        allowed = st.mode & 0o002
+    if not allowed:
+        raise FsError(errno.EACCES, path)
+
+
+def strerror(exc: OSError) -> str:
+    """The libc text for an error (``Read-only file system``), also for errnos ``fs`` has no text for."""
+    return os.strerror(exc.errno) if exc.errno else str(exc)
