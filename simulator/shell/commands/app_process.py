@@ -78,12 +78,18 @@ async def app_process(ctx: CommandContext) -> int:
             "IAccessibilityServiceClient$Stub$Proxy@5deffd5already registered!\n")
         return 1
 
-    proc = device.processes.spawn("app_process", ctx.uid, ppid=ctx.pid or 1, threads=12)
+    # The shell gives every program a process (ctx.pid) and cancels us when it is killed; run outside a
+    # shell (ctx.pid unknown) the command spawns its own so the server still has a pid to kill.
+    proc = device.processes.get(ctx.pid) if ctx.pid else None
+    own_proc = proc is None
+    if proc is None:
+        proc = device.processes.spawn("app_process", ctx.uid, ppid=1, threads=12)
     server = Uia2Server(device, port, process=proc)
     try:
         server.start()
     except PortInUse:
-        device.processes.exit(proc, 1)
+        if own_proc:
+            device.processes.exit(proc, 1)
         await ctx.out("[server] INFO: [UiAutomator2Server] Starting Server\n")
         await ctx.err(f"java.net.BindException: bind failed: EADDRINUSE (Address already in use) port {port}\n")
         return 1
@@ -106,10 +112,10 @@ async def app_process(ctx: CommandContext) -> int:
                 await asyncio.wait_for(asyncio.shield(exited), LIVENESS_POLL_S)
         return exited.result() if exited.done() else SIGHUP_STATUS
     except asyncio.CancelledError:
-        device.processes.exit(proc, SIGHUP_STATUS)
-        raise
-    except Exception:
-        device.processes.exit(proc, 1)
+        if own_proc:
+            device.processes.exit(proc, SIGHUP_STATUS)
         raise
     finally:
         server.stop()
+        if own_proc and proc.alive:
+            device.processes.exit(proc, 1)
