@@ -65,6 +65,7 @@ class Window:
     build: Callable[[int, int], UiNode]
     on_key: Callable[[int], bool] | None = None  # return True when the key was consumed
     title: str = ""
+    on_text: Callable[[str], bool] | None = None  # ``input text`` into the focused field; True if taken
 
 
 class Screen:
