@@ -129,6 +129,17 @@ def test_selectors_and_clicks(d: Any, screen: CallScreen) -> None:
         _ = d(text="Ghost").info
 
 
+def test_xpath_and_second_client(d: Any, screen: CallScreen, u2sim: simulator.Simulator,
+                                 adb_server: Any) -> None:
+    d.xpath('//*[@resource-id="com.example.wmpfhost:id/accept"]').click()
+    assert d.xpath('//android.widget.Button[@text="Decline"]').exists
+    assert screen.events == ["accept"]
+    before = u2sim.call(lambda: running_server(u2sim.device(0)))
+    other = u2.connect(adb_server.client().device(u2sim.devices[0].serial))  # finds the server alive
+    assert other.info["currentPackageName"] == PKG
+    assert u2sim.call(lambda: running_server(u2sim.device(0))) is before
+
+
 def test_keys_power_and_screenshot(d: Any, screen: CallScreen) -> None:
     d.press("back")
     d.press("enter")

@@ -142,6 +142,10 @@ class Screen:
         self.on = on
         self._changed()
 
+    def notify_changed(self) -> None:
+        """Tell listeners the content changed in place (an edit field's text, the shade opening)."""
+        self._changed()
+
     def _changed(self) -> None:
         for listener in list(self.listeners):
             listener(self)

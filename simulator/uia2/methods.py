@@ -12,7 +12,7 @@ import contextlib
 import time
 from typing import TYPE_CHECKING, Any
 
-from simulator.android.ui import UiNode
+from simulator.android.ui import Screen, UiNode
 from simulator.uia2 import hierarchy, inject, screenshot
 from simulator.uia2.jsonrpc import Dispatcher, InvalidParams, UiObjectNotFound
 from simulator.uia2.keys import keycode_for
@@ -52,7 +52,7 @@ class AutomatorService:
 
     # -- helpers ----------------------------------------------------------------------------------
     @property
-    def screen(self):
+    def screen(self) -> Screen:
         return self.device.android.screen
 
     def _tree(self) -> UiNode:
@@ -209,7 +209,7 @@ class AutomatorService:
 
     def openNotification(self) -> bool:
         self.screen.shade_open = True
-        self.screen._changed()
+        self.screen.notify_changed()
         return True
 
     def openQuickSettings(self) -> bool:
@@ -297,7 +297,7 @@ class AutomatorService:
         """Works on views whose tree keeps its node objects between builds (an edit field's model)."""
         node = self._must_find(UiSelector(selector)).node
         node.text = text or ""
-        self.screen._changed()
+        self.screen.notify_changed()
         return True
 
     def clearTextField(self, selector: dict[str, Any]) -> None:
