@@ -143,7 +143,8 @@ def test_xpath_and_second_client(d: Any, screen: CallScreen, u2sim: simulator.Si
 def test_keys_power_and_screenshot(d: Any, screen: CallScreen) -> None:
     d.press("back")
     d.press("enter")
-    assert screen.events[:2] == ["key4", "key66"]
+    d.press(66)  # pressKeyCode
+    assert screen.events[:3] == ["key4", "key66", "key66"]
     d.screen_off()
     assert d.info["screenOn"] is False
     d.screen_on()
@@ -153,8 +154,11 @@ def test_keys_power_and_screenshot(d: Any, screen: CallScreen) -> None:
     assert image.getpixel((900, 1600))[1] > 120  # the green Accept button
 
 
-def test_press_home(d: Any, screen: CallScreen) -> None:
-    d.press("home")  # handled by the Android model when present, else delivered to the window
+def test_press_home_goes_to_launcher(u2sim: simulator.Simulator, d: Any, screen: CallScreen) -> None:
+    launcher = u2sim.call(lambda: u2sim.device(0).android.launcher_package)
+    d.press("home")
+    assert d.info["currentPackageName"] == launcher
+    assert d(resourceId=f"{launcher}:id/apps_list").exists
 
 
 def test_recovers_after_server_crash(u2sim: simulator.Simulator, d: Any, screen: CallScreen) -> None:
