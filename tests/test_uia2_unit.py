@@ -321,3 +321,24 @@ def test_keep_alive_serves_several_requests() -> None:
 
 def test_escape_attr_strips_illegal_characters() -> None:
     assert hierarchy.escape_attr("a\x01b\nc") == "a?b&#10;c"
+
+
+def test_http_edge_cases() -> None:
+    async def body(fx: Fixture) -> None:
+        await fx.start_server()
+        assert (await fx.http("GET", "/nowhere"))[0] == 404
+        assert (await fx.http("GET", "/jsonrpc/0"))[0] == 405
+        handler = fx.device.services.lookup(9008)
+        assert handler is not None
+        c2s, s2c = Pipe(), Pipe()
+        task = asyncio.get_running_loop().create_task(handler(c2s, s2c))
+        rpc = b'{"jsonrpc": "2.0", "id": 7, "method": "ping", "params": []}'
+        chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(rpc), rpc)
+        await c2s.write(b"POST /jsonrpc/0 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked)
+        await c2s.write(b"BROKEN\r\n\r\n")
+        raw = await asyncio.wait_for(s2c.read_all(), 2)
+        await task
+        assert b'{"jsonrpc": "2.0", "id": 7, "result": "pong"}' in raw
+        assert b"HTTP/1.1 400 Bad Request" in raw
+
+    run(body)
