@@ -253,18 +253,18 @@ class SyncSession:
 
     def _create(self, path: str, mode: int) -> str | None:
         """Create (or truncate) the target like adbd's open(O_CREAT); a FAIL message, or None on success."""
-        try:
-            existing = self.fs.lstat(path)
-        except FsError:
-            existing = None
-        if existing is not None and st.S_ISLNK(existing.mode):
+        if _lexists(self.fs, path) and st.S_ISLNK(self.fs.lstat(path).mode):
             self.fs.remove(path)  # adbd unlinks a symlink being replaced by a regular file
-        parent = posixpath.dirname(path) or "/"
-        if not self.fs.exists(parent):
-            try:  # fixed_push_mkdir: create missing parents with adbd's 0775
-                self.fs.mkdir(parent, parents=True, mode=0o775)
-            except FsError as exc:
-                return f"secure_mkdirs() failed: {_errno_message(exc)}"
+        try:
+            self.fs.write_file(path, b"", mode=mode)
+            return None
+        except FsError as exc:
+            if exc.errno != errno.ENOENT:
+                return f"couldn't create file: {_errno_message(exc)}"
+        try:  # fixed_push_mkdir: create missing parents (adbd's secure_mkdirs, mode 0775), then retry
+            self.fs.mkdir(posixpath.dirname(path) or "/", parents=True, mode=0o775)
+        except FsError as exc:
+            return f"secure_mkdirs() failed: {_errno_message(exc)}"
         try:
             self.fs.write_file(path, b"", mode=mode)
         except FsError as exc:
