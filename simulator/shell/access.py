@@ -13,11 +13,12 @@ import os
 import posixpath
 
 from simulator.fs import FileSystem, FsError
+from simulator.shell.users import SHELL_GROUPS as SHELL_GROUP_IDS
 
 READ_ONLY_MOUNTS = ("/system", "/vendor", "/product", "/apex", "/odm", "/system_ext")
 # sdcardfs/FUSE grants the shell user write access under shared storage whatever the modes say.
 SHARED_STORAGE = ("/storage/emulated", "/sdcard", "/mnt/sdcard")
-SHELL_GROUPS = frozenset({2000, 1004, 1007, 1011, 1015, 1028, 1078, 1079, 3001, 3002, 3003, 3006, 3009, 3011})
+SHELL_GROUPS = frozenset(SHELL_GROUP_IDS)
 
 
 def _under(path: str, roots: tuple[str, ...]) -> bool:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from simulator.fs import FsError
 from simulator.processes import Process
 from simulator.shell.access import strerror
-from simulator.shell.api import COMMANDS
+from simulator.shell.api import COMMANDS, CommandContext
 from simulator.shell.printf import StopOutput, printf, unescape
 from simulator.shell.state import IO, ExitShell, LoopControl, ShellState
 from simulator.shell.testexpr import TestError, evaluate
@@ -517,3 +517,39 @@ async def _which(shell: Shell, argv: list[str], st: ShellState, io: IO, env: dic
 def known_programs() -> list[str]:
     """Every name a user could run: builtins, runners and registered commands."""
     return sorted(set(BUILTINS) | set(RUNNERS) | set(COMMANDS))
+
+
+# -- toybox ------------------------------------------------------------------------------------------
+TOYBOX_COMMANDS = (
+    "basename", "cat", "chmod", "cp", "cut", "date", "dirname", "echo", "egrep", "env", "false", "fgrep",
+    "getenforce", "getprop", "grep", "head", "hostname", "id", "kill", "ln", "ls", "md5sum", "mkdir", "mv",
+    "nohup", "pidof", "printf", "ps", "pwd", "readlink", "realpath", "rm", "rmdir", "setprop", "sha1sum",
+    "sha256sum", "sha512sum", "sleep", "sort", "stat", "tail", "test", "timeout", "touch", "tr", "true",
+    "uname", "uniq", "uptime", "wc", "which", "whoami",
+)
+
+
+@runner("toybox")
+async def _toybox(shell: Shell, argv: list[str], st: ShellState, io: IO, env: dict[str, str],
+                  proc: Process) -> int:
+    """``toybox CMD ARGS``: run one of toybox's commands; ``toybox`` alone lists them."""
+    if len(argv) < 2:
+        line, lines = "", []
+        for name in TOYBOX_COMMANDS:
+            if len(line) + len(name) + 1 > 80:
+                lines.append(line.rstrip())
+                line = ""
+            line += name + " "
+        lines.append(line.rstrip())
+        await _out(io, "\n".join(lines) + "\n")
+        return 0
+    name = argv[1]
+    if name not in TOYBOX_COMMANDS:
+        await _err(io, f"toybox: Unknown command {name}\n")
+        return 1
+    fn = COMMANDS.get(name)
+    if fn is None:
+        return await shell.invoke(argv[1:], shell.child_state(st, proc, env), io)
+    proc.name = name
+    ctx = CommandContext(shell.device, argv[1:], io.stdin, io.stdout, io.stderr, env, st.cwd, st.uid, proc.pid)
+    return await fn(ctx)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import logging
 import posixpath
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -45,6 +46,8 @@ from simulator.streams import BufferWriter, ByteReader, ByteWriter, EmptyReader,
 if TYPE_CHECKING:
     from simulator.device import SimDevice
 
+log = logging.getLogger(__name__)
+
 SHELL_PATH = "/system/bin/sh"
 DEFAULT_PATH = ("/product/bin:/apex/com.android.runtime/bin:/apex/com.android.art/bin:/system_ext/bin:"
                 "/system/bin:/system/xbin:/odm/bin:/vendor/bin:/vendor/xbin")
@@ -52,7 +55,8 @@ ELF_MAGIC = b"\x7fELF"
 SIGPIPE_STATUS = 141
 
 # Builtins that toybox also ships as programs, so ``which``/``ls /system/bin`` find them.
-_TOYBOX_TWINS = ("echo", "printf", "true", "false", "test", "[", "pwd", "env", "which", "nohup", "timeout")
+_TOYBOX_TWINS = ("echo", "printf", "true", "false", "test", "[", "pwd", "env", "which", "nohup", "timeout",
+                 "toybox")
 
 
 class Lookup:
@@ -324,9 +328,10 @@ class Shell:
             ctx = CommandContext(self.device, [program, *argv[1:]], io.stdin, io.stdout, io.stderr, env,
                                  st.cwd, st.uid, proc.pid)
             coro = found.fn(ctx)
-        return await self.supervise(coro, proc, own=not exec_in_place)
+        return await self.supervise(coro, proc, io.stderr, own=not exec_in_place)
 
-    async def supervise(self, coro: Awaitable[int], proc: Process, *, own: bool = True) -> int:
+    async def supervise(self, coro: Awaitable[int], proc: Process, stderr: ByteWriter, *,
+                        own: bool = True) -> int:
         """Run a program's coroutine as ``proc``: a signal that ends ``proc`` cancels it (status 128+N)."""
         task = asyncio.ensure_future(coro)
         killed: list[int] = []
@@ -346,6 +351,11 @@ class Shell:
             status = killed[0]
         except StreamClosed:
             status = SIGPIPE_STATUS
+        except Exception as exc:
+            # A simulator bug must not take the adb stream down with it; say so where the client looks.
+            log.exception("device command %s (pid %d) crashed", proc.name, proc.pid)
+            await _quiet_write(stderr, f"sh: {proc.name}: simulator error: {type(exc).__name__}: {exc}\n")
+            status = 1
         finally:
             if on_exit in proc.on_exit:
                 proc.on_exit.remove(on_exit)
@@ -471,7 +481,7 @@ class Shell:
         job = st.copy()
         job.proc = proc
         job_io = IO(EmptyReader(), DetachedWriter(io.stdout, st.session), DetachedWriter(io.stderr, st.session))
-        task = asyncio.ensure_future(self.supervise(self.run_node(node, job, job_io), proc))
+        task = asyncio.ensure_future(self.supervise(self.run_node(node, job, job_io), proc, job_io.stderr))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         st.jobs.append(task)
