@@ -198,3 +198,12 @@ def test_reboot_goes_offline_and_comes_back(cli: Cli) -> None:
         cli.server.adb("connect", cli.serial)  # adb forgot it: a lab script would reconnect too
     assert cli.wait_state({"device"}, timeout=20) == "device"
     assert cli.adb("shell", "echo back").stdout == "back\n"
+
+
+def test_interactive_pty_session(cli: Cli) -> None:
+    """``adb shell -tt``: a pty session (prompt, echo, CR line ends) where ``exit N`` sets adb's status."""
+    result = cli.server.adb("-s", cli.serial, "shell", "-tt", input=b"echo hi\rexit 3\r", text=False, timeout=20)
+    assert result.returncode == 3
+    assert b"$ echo hi\r\nhi\r\n" in result.stdout
+    command = cli.server.adb("-s", cli.serial, "shell", "-tt", "echo x; exit 4", input=b"", text=False)
+    assert (command.returncode, command.stdout) == (4, b"x\r\n")  # a pty turns \n into \r\n
