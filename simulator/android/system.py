@@ -8,6 +8,8 @@ optional (checked with ``getattr``)::
     on_activity_start(intent)         # show a Window via system.screen.show(...); intent.component is set
     on_new_intent(intent)             # an activity already on top was started again
     on_broadcast(intent)              # an explicit broadcast to the package (manifest receiver)
+    on_service_start(intent)          # ``am start-service``
+    on_activity_finish(activity)      # BACK finished one of its activities
     on_clear_data()                   # ``pm clear``
     activities                        # optional collection of activity names the package declares
     label                             # optional launcher label
@@ -404,6 +406,16 @@ class AndroidSystem:
         self._call(top.package, "on_activity_finish", top.activity)
         return True
 
+    def start_service(self, intent: Intent) -> str | None:
+        """``am start-service``: start the package's process and call the app's ``on_service_start``."""
+        package = intent.target_package
+        if package is None or package not in self.packages:
+            return "Error: Not found; no service started."
+        name = components.full(intent.component) if intent.component else package
+        self.start_process(package, hosting=f"service {{{name}}}")
+        self._call(package, "on_service_start", intent)
+        return None
+
     # -- broadcasts -------------------------------------------------------------------------------
     def register_receiver(self, package: str, action: str, callback: Callable[[Intent], object]) -> Receiver:
         """Register a runtime receiver; it goes away when the package's process dies or is force-stopped."""
@@ -480,7 +492,7 @@ class AndroidSystem:
     def set_display_size(self, size: tuple[int, int] | None) -> None:
         """``wm size WxH`` (None resets): the logical size every reader of the screen sees."""
         self.screen.width, self.screen.height = size or self.physical_size
-        self.screen._changed()
+        self.screen.notify_changed()
 
     def set_display_density(self, density: int | None) -> None:
         self.screen.density = density or self.physical_density

@@ -1,0 +1,167 @@
+"""``pm`` (list packages, path, clear, dump, grant) and ``monkey -p PKG ... 1`` (uiautomator2's app_start).
+
+Package data comes from the profile's [[packages]]; ``pm dump`` shares ``dumpsys package``'s text so the
+harness reads WMPF's versionName/versionCode the same way from either.
+"""
+
+from __future__ import annotations
+
+from simulator.android.dumps import package_dump
+from simulator.android.system import AndroidSystem
+from simulator.shell.api import CommandContext, command
+
+PM_USAGE = """Package manager (package) commands:
+  list packages [-f] [-d] [-e] [-s] [-3] [-i] [-l] [-u] [-U] [--uid UID] [--user USER_ID] [FILTER]
+  path [--user USER_ID] PACKAGE
+  dump PACKAGE
+  clear [--user USER_ID] PACKAGE
+  grant [--user USER_ID] PACKAGE PERMISSION
+  revoke [--user USER_ID] PACKAGE PERMISSION
+"""
+
+
+def _positional(args: list[str], with_value: tuple[str, ...] = ("--user", "--uid")) -> tuple[list[str], dict]:
+    flags: dict[str, str | bool] = {}
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in with_value and i + 1 < len(args):
+            flags[arg] = args[i + 1]
+            i += 2
+            continue
+        if arg.startswith("-") and len(arg) > 1:
+            flags[arg] = True
+        else:
+            rest.append(arg)
+        i += 1
+    return rest, flags
+
+
+async def pm_list(ctx: CommandContext, args: list[str]) -> int:
+    if not args or args[0] != "packages":
+        what = args[0] if args else ""
+        if what in ("features", "libraries", "permission-groups", "instrumentation", "users"):
+            return 0
+        await ctx.err(f"Error: unknown list type '{what}'\n")
+        return 255
+    rest, flags = _positional(args[1:])
+    system: AndroidSystem = ctx.device.android
+    name_filter = rest[0] if rest else None
+    lines = []
+    for name in sorted(system.packages):
+        spec = system.packages[name]
+        is_system = system.is_system_package(name)
+        if (flags.get("-3") and is_system) or (flags.get("-s") and not is_system) or flags.get("-d"):
+            continue
+        if name_filter and name_filter not in name:
+            continue
+        if "--uid" in flags and str(spec.uid) != flags["--uid"]:
+            continue
+        line = "package:" + (f"{system.apk_path(name)}={name}" if flags.get("-f") else name)
+        if flags.get("-U"):
+            line += f" uid:{spec.uid}"
+        if flags.get("-i"):
+            line += "  installer=null"
+        lines.append(line + "\n")
+    await ctx.out("".join(lines))
+    return 0
+
+
+async def pm_path(ctx: CommandContext, args: list[str]) -> int:
+    rest, _ = _positional(args)
+    if not rest or rest[0] not in ctx.device.android.packages:
+        return 1
+    await ctx.out(f"package:{ctx.device.android.apk_path(rest[0])}\n")
+    return 0
+
+
+async def pm_clear(ctx: CommandContext, args: list[str]) -> int:
+    rest, _ = _positional(args)
+    if not rest or rest[0] not in ctx.device.android.packages:
+        await ctx.out("Failed\n")
+        return 1
+    ctx.device.android.clear_data(rest[0])
+    await ctx.out("Success\n")
+    return 0
+
+
+async def pm_dump(ctx: CommandContext, args: list[str]) -> int:
+    rest, _ = _positional(args)
+    if not rest:
+        await ctx.err("Error: no package specified\n")
+        return 255
+    await ctx.out(package_dump(ctx.device.android, rest[0]))
+    return 0
+
+
+async def pm_grant(ctx: CommandContext, args: list[str]) -> int:
+    rest, _ = _positional(args)
+    if len(rest) < 2:
+        await ctx.err("Error: no permission specified\n")
+        return 255
+    if rest[0] not in ctx.device.android.packages:
+        await ctx.err(f"Exception occurred while executing 'grant':\njava.lang.IllegalArgumentException: "
+                      f"Unknown package: {rest[0]}\n")
+        return 255
+    return 0
+
+
+async def pm_unsupported(ctx: CommandContext, args: list[str]) -> int:
+    await ctx.out("Failure [INSTALL_FAILED_INTERNAL_ERROR: the simulated device's packages come from its "
+                  "profile ([[packages]])]\n")
+    return 1
+
+
+PM_SUBCOMMANDS = {
+    "list": pm_list, "path": pm_path, "clear": pm_clear, "dump": pm_dump, "grant": pm_grant,
+    "revoke": pm_grant, "install": pm_unsupported, "install-create": pm_unsupported,
+    "uninstall": pm_unsupported,
+}
+
+
+@command("pm")
+async def pm(ctx: CommandContext) -> int:
+    if not ctx.args or ctx.args[0] in ("help", "-h"):
+        await ctx.out(PM_USAGE)
+        return 0
+    handler = PM_SUBCOMMANDS.get(ctx.args[0])
+    if handler is None:
+        await ctx.err(f"Unknown command: {ctx.args[0]}\n")
+        return 255
+    return await handler(ctx, ctx.args[1:])
+
+
+@command("monkey")
+async def monkey(ctx: CommandContext) -> int:
+    """Only the launcher form uiautomator2 and adbutils use: ``monkey -p PKG -c ...LAUNCHER 1``."""
+    out = [f"  bash arg: {arg}\n" for arg in ctx.args]
+    packages: list[str] = []
+    i = 0
+    count = 0
+    while i < len(ctx.args):
+        arg = ctx.args[i]
+        if arg == "-p" and i + 1 < len(ctx.args):
+            packages.append(ctx.args[i + 1])
+            i += 2
+            continue
+        if arg in ("-c", "-s", "--throttle", "--pct-touch", "--pct-motion", "--pct-syskeys",
+                   "--pct-appswitch", "--pct-anyevent") and i + 1 < len(ctx.args):
+            i += 2
+            continue
+        if arg.isdigit():
+            count = int(arg)
+        i += 1
+    system: AndroidSystem = ctx.device.android
+    launchable = [p for p in packages if p in system.packages and system.packages[p].launcher_activity]
+    if not launchable:
+        await ctx.out("".join(out))
+        await ctx.err("** No activities found to run, monkey aborted.\n")
+        return 252
+    events = count  # the first event launches the app; further random events are not modelled
+    if count:
+        system.launch_package(launchable[0], caller_uid=ctx.uid)
+    await ctx.out("".join(out) + f"Events injected: {events}\n"
+                  f"## Network stats: elapsed time={5 + events}ms (0ms mobile, 0ms wifi, {5 + events}ms not "
+                  "connected)\n")
+    return 0
