@@ -1,0 +1,1 @@
+"""The simulated phone and WeChat backend: places calls to simulated devices over loopback HTTP."""

@@ -1,0 +1,295 @@
+"""The device maker's host app: the one that uses ``wmpf-cli`` to receive calls.
+
+Modelled on the official demo (``VoipActivity.kt``) and the call-wmpf guide: at start it wakes and
+activates WMPF, fetches the pushToken, registers its push listener (v2 or legacy, per profile; late as a
+fault) and a lifecycle listener; on a push it validates the message like the demo and either shows its own
+incoming-call screen or launches the call page at once; it restarts and re-activates WMPF after
+``onWMPFFinish`` when its lifecycle listener is on; and a debug broadcast receiver feeds the same handler,
+the injection path a real debug build offers (``am broadcast -a ACTION --es msg JSON``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from simulator.android import components
+from simulator.android.intent import Intent
+from simulator.wmpf.host_ui import incoming_window, main_window
+from simulator.wmpf.pushmsg import BadPush, PushMsg, parse_push, preview
+from simulator.wmpf.recorder import Line
+from simulator.wmpf.scheduler import Scheduler
+from simulator.wmpf.service import BridgeNotFound
+
+if TYPE_CHECKING:
+    from simulator.processes import Process
+    from simulator.wmpf.model import WmpfDevice
+
+TAG = "WMPF-API"
+ACTIVATION_RETRY_MS = 5000
+
+
+@dataclass
+class IncomingCall:
+    push: PushMsg
+    room_id: str | None
+    caller: str
+    room_type: str
+
+
+class HostApp:
+    activities = (".MainActivity", ".IncomingCallActivity")
+    label = "WMPF Host"
+
+    def __init__(self, model: WmpfDevice) -> None:
+        self.m = model
+        self.cfg = model.host_config
+        self.package = self.cfg.package
+        self.proc: Process | None = None
+        self.v2_registered = False  # the client library's registration: survives WMPF restarts
+        self.legacy_registered = False
+        self.lifecycle_registered = False
+        self.incoming: IncomingCall | None = None
+        self.scheduler = Scheduler(f"host {model.device.serialno}")
+        self._ring_timer = None
+        self.main = main_window(self.package, self._status)
+
+    # -- logging helpers (everything the host app and its wmpf-cli log comes from its process) -------
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.alive
+
+    def line(self, priority: str, tag: str, message: str) -> Line:
+        return Line(priority, tag, message, self.proc)
+
+    def log(self, priority: str, tag: str, message: str) -> None:
+        if self.alive:
+            self.m.recorder.log(priority, tag, message, self.proc)
+
+    def _status(self) -> str:
+        svc = self.m.service
+        if not svc.running:
+            return "WMPF not running"
+        if not svc.activated:
+            return "Activating WMPF..."
+        return "Ready for calls" if (svc.v2_listener or svc.legacy_callback) else "Activated; not listening"
+
+    # -- AndroidSystem hooks --------------------------------------------------------------------------
+    def on_process_start(self, proc: Process) -> None:
+        if proc.name != self.package:
+            return
+        self.proc = proc
+        self.v2_registered = self.legacy_registered = self.lifecycle_registered = False
+        self.log("I", "WMPFCli", f"WMPF.init: client 2.2.0, host {self.package}")
+        self.m.device.android.register_receiver(self.package, self.cfg.debug_action, self.on_debug_broadcast)
+        self.scheduler.later(self.m.timing.delay("host_start_ms"), self._init_wmpf)
+
+    def on_process_death(self, proc: Process, status: int) -> None:
+        if proc is not self.proc:
+            return
+        self.proc = None
+        self.scheduler.cancel_all()
+        self.incoming = None
+        self.v2_registered = self.legacy_registered = self.lifecycle_registered = False
+        svc = self.m.service
+        svc.v2_listener = None
+        svc.legacy_callback = None  # the binder to this process is dead
+
+    def on_activity_start(self, intent: Intent) -> None:
+        screen = self.m.device.android.screen
+        component = intent.component or ""
+        if component == components.make(self.package, ".IncomingCallActivity") and self.incoming is not None:
+            call = self.incoming
+            screen.show(incoming_window(self.package, call.caller, call.room_type, self.answer, self.decline))
+        else:
+            screen.show(self.main)
+
+    def on_new_intent(self, intent: Intent) -> None:
+        self.on_activity_start(intent)
+
+    # -- start-up: wake, activate, token, listeners ----------------------------------------------------
+    def _init_wmpf(self) -> None:
+        if self.cfg.lifecycle_listener:
+            self.lifecycle_registered = True
+            self.log("I", "WMPFCli.Lifecycle", "addWMPFLifecycleListener: success")
+        self.m.service.wakeup_if_needed(self._activate)
+
+    def _activate(self) -> None:
+        if not self.alive:
+            return
+        try:
+            self.m.service.activate(self._activated)
+        except BridgeNotFound as exc:
+            self.log("E", "WMPFCli", f"activateDevice failed: {exc}")
+
+    def _activated(self, ok: bool) -> None:
+        if not self.alive:
+            return
+        if not ok:
+            self.log("W", TAG, "activateDevice 失败, retry later")
+            self.scheduler.later(self.m.timing.scaled(ACTIVATION_RETRY_MS / 1000), self._retry_activation)
+            return
+        self.log("I", TAG, "activateDevice 成功")
+        token = self.m.service.get_push_token()
+        self.log("I", TAG, f"getPushToken 成功: {token.redacted}")
+        late = self.m.faults.listener_late_ms
+        if late > 0 and not (self.v2_registered or self.legacy_registered):
+            self.scheduler.later(self.m.timing.scaled(late / 1000), self._register_listener)
+        else:
+            self._register_listener()
+        if self.cfg.warm_up:
+            self._call_wmpf(lambda: self.m.service.warm_up_app(self.m.wmpf_config.miniprogram_appid,
+                                                               self.m.miniprogram.prelaunch_path))
+
+    def _retry_activation(self) -> None:
+        self.m.service.wakeup_if_needed(self._activate)
+
+    def _register_listener(self) -> None:
+        if not self.alive or not self.m.service.running:
+            return
+        svc = self.m.service
+        if self.cfg.push_listener == "v2":
+            if self.v2_registered:
+                return  # the client library re-binds it on every WMPF start (on_wmpf_ready)
+            svc.bind_v2_listener(self.on_push)
+            self.v2_registered = True
+            api = "registerPushMsgEventListener"
+        else:
+            if svc.legacy_callback is not None:
+                return
+            if self.legacy_registered and not (self.cfg.reregister_legacy_on_restart and self.lifecycle_on):
+                return  # the classic bug: registered once at start, lost with the first WMPF restart
+            svc.set_push_msg_callback(self.on_push)
+            self.legacy_registered = True
+            api = "setPushMsgCallback"
+        self.m.recorder.event("listener_registered", None,
+                              self.line("I", "WMPFCli.Device", f"{api}: success"),
+                              self.line("I", TAG, "监听成功"), api=api)
+
+    # -- WMPF lifecycle ---------------------------------------------------------------------------------
+    @property
+    def lifecycle_on(self) -> bool:
+        return self.lifecycle_registered and not self.m.faults.lifecycle_listener_off
+
+    def on_wmpf_finish(self) -> None:
+        """WMPF's process died (called by the service model)."""
+        if not self.alive or not self.lifecycle_on:
+            return
+        self.m.recorder.event("wmpf_finish_seen", None, self.line("I", "WMPFCli.Lifecycle", "onWMPFFinish"))
+        self.scheduler.later(self.m.timing.delay("wmpf_relaunch_delay_ms"), self._relaunch_wmpf)
+
+    def _relaunch_wmpf(self) -> None:
+        if self.alive and self.m.device_up:
+            self.log("I", TAG, "WMPF exited, restarting and re-activating it")
+            self.m.service.wakeup_if_needed(self._activate)
+
+    def on_wmpf_ready(self, restart: bool) -> None:
+        """WMPF came up; the client library re-binds a v2 listener by itself (the demo's comment)."""
+        if not self.alive:
+            return
+        if restart and self.lifecycle_on:
+            self.log("I", "WMPFCli.Lifecycle", "onWMPFRestart")
+        if self.v2_registered and self.m.service.v2_listener is None:
+            self.m.service.bind_v2_listener(self.on_push)
+            self.m.recorder.event("listener_registered", None,
+                                  self.line("I", "WMPFCli.Device", "registerPushMsgEventListener: rebind after "
+                                            "WMPF restart"), api="registerPushMsgEventListener", rebind=True)
+
+    # -- pushes -------------------------------------------------------------------------------------------
+    def on_push(self, message: str) -> None:
+        """The push listener (v2 ``onInvoke`` or legacy callback)."""
+        self._handle(message, "wmpf")
+
+    def on_debug_broadcast(self, intent: Intent) -> None:
+        msg = intent.extras.get("msg")
+        self.log("I", "DebugPushReceiver", f"onReceive: action={intent.action}")
+        self._handle(msg if isinstance(msg, str) else "", "debug")
+
+    def _handle(self, message: str, source: str) -> None:
+        rec = self.m.recorder
+        try:
+            push = parse_push(message)
+        except BadPush as exc:
+            rec.event("push_received", None, self.line("I", TAG, f"收到推送消息, size={len(message)}"),
+                      source=source, valid=False)
+            rec.event("push_ignored", None,
+                      self.line("W", TAG, f"invalid push msg ignored: {exc}; msg={preview(message)}"),
+                      reason=str(exc), source=source)
+            return
+        room_id = push.room_id
+        q = push.query
+        rec.event("push_received", room_id, self.line("I", TAG, f"收到推送消息: {preview(message, 300)}"),
+                  source=source, valid=True)
+        if self.cfg.prefetch_device_token:
+            self._call_wmpf(self.m.service.prefetch_device_token)
+        call = IncomingCall(push, room_id, q.get("callerName", ""), q.get("roomType", "video"))
+        if self.m.miniprogram.in_call or self.cfg.incoming_ui == "direct" or self.incoming is not None:
+            # the plugin decides (busy, duplicate) — the host app just hands the call over
+            self.log("I", TAG, "收到来电，正在打开小程序")
+            self._launch(push.path, push)
+            return
+        self.incoming = call
+        self.scheduler.later(self.m.timing.delay("ring_show_ms"), self._show_incoming)
+
+    def _show_incoming(self) -> None:
+        call = self.incoming
+        if call is None or not self.alive:
+            return
+        android = self.m.device.android
+        if self.cfg.wake_screen and not android.screen.on:
+            android.set_screen_power(True, reason="incoming_call")
+        android.launch(Intent(component=components.make(self.package, ".IncomingCallActivity")),
+                       caller_uid=self.proc.uid if self.proc else 1000)
+        self.m.recorder.event("ring_shown", call.room_id,
+                              self.line("I", "IncomingCallActivity", f"show incoming call from {call.caller}"),
+                              ui="host")
+        self._ring_timer = self.scheduler.later(self.m.timing.timer("host_ring_timeout_s"), self._ring_timeout)
+
+    def _close_incoming(self) -> IncomingCall | None:
+        call, self.incoming = self.incoming, None
+        self.scheduler.cancel(self._ring_timer)
+        self.m.device.android.screen.remove(activity=components.make(self.package, ".IncomingCallActivity"))
+        return call
+
+    def _ring_timeout(self) -> None:
+        call = self._close_incoming()
+        if call is not None:
+            self.m.recorder.event("ring_dismissed", call.room_id,
+                                  self.line("I", "IncomingCallActivity", "incoming call not answered, dismissed"))
+
+    def answer(self) -> None:
+        call = self._close_incoming()
+        if call is None:
+            return
+        self.m.recorder.event("answer_tapped", call.room_id,
+                              self.line("I", "IncomingCallActivity", "answer clicked"), ui="host")
+        self.log("I", TAG, "收到来电，正在打开小程序")
+        self._launch(call.push.path + "&isClickedHangOnBtn=1", call.push)
+
+    def decline(self) -> None:
+        call = self._close_incoming()
+        if call is None:
+            return
+        self.m.recorder.event("decline_tapped", call.room_id,
+                              self.line("I", "IncomingCallActivity", "decline clicked"), ui="host")
+        if self.cfg.decline == "reject":
+            # forceHangUpVoip(roomId) needs the plugin: open it and hang up as soon as the page is up
+            self._launch(call.push.path, call.push, reject=True)
+
+    def _launch(self, path: str, push: PushMsg, *, reject: bool = False) -> None:
+        def go() -> None:
+            self.m.service.launch_mini_program(push.appid, path, push.app_type)
+            if reject:
+                self.m.miniprogram.reject_when_shown(push.room_id)
+
+        self._call_wmpf(go)
+
+    def _call_wmpf(self, fn) -> None:  # type: ignore[no-untyped-def]
+        try:
+            fn()
+        except BridgeNotFound as exc:
+            self.log("E", "WMPFCli", f"{exc} (onBridgeNotFound)")
+
+    def close_mini_program(self, keep_running: bool) -> None:
+        """The Invoke Channel told us the call ended: send the Mini Program away (end mode "background")."""
+        self._call_wmpf(lambda: self.m.service.close_wxa_app(self.m.wmpf_config.miniprogram_appid, keep_running))

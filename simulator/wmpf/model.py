@@ -1,0 +1,126 @@
+"""Everything WMPF-related on one simulated device, wired together and attached to its Android system.
+
+:func:`simulator.wmpf.install` builds one :class:`WmpfDevice` per device before boot. It owns the parsed
+profile tables, the timing model, the fault state, the ground-truth recorder and the three app models
+(WMPF service, host app, Mini Program), and it is what the phone backend talks to.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol
+
+from simulator.android.system import SIGKILL_STATUS
+from simulator.wmpf.config import WMPF_PACKAGE, parse_call, parse_host_app, parse_wmpf
+from simulator.wmpf.faults import Faults, parse_faults
+from simulator.wmpf.hostapp import HostApp
+from simulator.wmpf.miniprogram import MiniProgram
+from simulator.wmpf.recorder import Recorder
+from simulator.wmpf.service import WmpfService
+from simulator.wmpf.timing import Timing, parse_timing
+from simulator.wmpf.truth import DeviceTruth, TruthRecorder
+
+if TYPE_CHECKING:
+    from simulator.device import SimDevice
+    from simulator.phone.room import Room
+
+UIA2_PROCESS_NAMES = ("app_process", "uiautomator")
+
+
+class Cloud(Protocol):
+    """What the device needs from the WeChat backend: the room a push names."""
+
+    def room(self, room_id: str) -> Room | None: ...
+
+
+class WmpfDevice:
+    def __init__(self, device: SimDevice, truth: TruthRecorder | None = None) -> None:
+        profile = device.profile
+        self.device = device
+        self.wmpf_config = parse_wmpf(profile)
+        self.host_config = parse_host_app(profile)
+        self.call_config = parse_call(profile)
+        timing_table = profile.extra.get("timing", {})
+        self.timing = Timing(parse_timing(timing_table if isinstance(timing_table, dict) else {}, profile.source),
+                             device.time_scale, device.serialno)
+        self.faults: Faults = parse_faults(profile)
+        self.truth = (truth.for_device(device.serialno, device.clock) if truth is not None
+                      else DeviceTruth(None, device.clock))
+        self.recorder = Recorder(device, self.truth)
+        self.cloud: Cloud | None = None
+        self.service = WmpfService(self)
+        self.host = HostApp(self)
+        self.miniprogram = MiniProgram(self)
+        device.android.attach_app(WMPF_PACKAGE, self.service)
+        device.android.attach_app(self.host_config.package, self.host)
+        device.on_boot.append(self._on_boot)
+
+    @property
+    def device_up(self) -> bool:
+        """Booted and not going down: only then may models schedule new work (restarts, pushes)."""
+        from simulator.device import DeviceState
+
+        return self.device.state is DeviceState.ONLINE
+
+    @property
+    def reachable(self) -> bool:
+        """Whether the WeChat backend can reach this device right now (its network, not adb)."""
+        return self.device_up and not self.faults.network_down
+
+    def _on_boot(self, device: SimDevice) -> None:
+        self.recorder.event("device_booted", None)
+        if self.faults.screen_off:
+            device.android.set_screen_power(False, reason="fault")
+
+    # -- faults -------------------------------------------------------------------------------------
+    def on_fault_changed(self, fault: str) -> None:
+        if fault == "network_down" and self.faults.network_down:
+            self.miniprogram.on_network_down()
+        if fault == "screen_off":
+            self.device.android.set_screen_power(not self.faults.screen_off, reason="fault")
+
+    def run_fault_action(self, action: str) -> None:
+        device = self.device
+        android = device.android
+        wmpf = android.process_of(WMPF_PACKAGE)
+        if action in ("kill_wmpf", "crash_wmpf"):
+            if wmpf is not None:
+                device.processes.exit(wmpf, SIGKILL_STATUS if action == "kill_wmpf" else 134)
+        elif action == "force_stop_wmpf":
+            android.force_stop(WMPF_PACKAGE)
+        elif action == "crash_uia2":
+            for name in UIA2_PROCESS_NAMES:
+                for proc in device.processes.by_name(name):
+                    device.processes.exit(proc, SIGKILL_STATUS)
+        elif action == "drop_adb":
+            device.drop_links()
+        elif action == "block_adb":
+            device.link_blocked = True
+            device.drop_links()
+        elif action == "unblock_adb":
+            device.link_blocked = False
+        elif action == "reboot":
+            self.recorder.event("reboot", None)
+            device.reboot()
+        elif action in ("screen_off", "screen_on"):
+            android.set_screen_power(action == "screen_on", reason="fault")
+        elif action == "expire_push_token" and self.service.push_token is not None:
+            self.service.push_token.expire_now()
+
+    # -- state for the control interface -----------------------------------------------------------
+    def describe(self) -> dict[str, Any]:
+        token = self.service.push_token
+        session = self.miniprogram.session
+        return {
+            "sn": self.device.serialno,
+            "modelId": self.wmpf_config.model_id,
+            "online": self.reachable,
+            "wmpf": {"pid": self.service.proc.pid if self.service.proc else None,
+                     "running": self.service.running, "activated": self.service.activated,
+                     "starts": self.service.starts,
+                     "listener": "v2" if self.service.v2_listener else (
+                         "legacy" if self.service.legacy_callback else None)},
+            "pushTokenExpireTimestamp": token.expire_timestamp if token else None,
+            "miniProgram": self.miniprogram.state,
+            "call": session.describe() if session is not None else None,
+            "faults": self.faults.describe(),
+        }
