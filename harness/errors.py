@@ -1,4 +1,9 @@
-"""Typed errors of the harness, each with a message a lab engineer can act on."""
+"""Typed errors of the harness, each with a message a lab engineer can act on.
+
+Two families matter for a run's verdict: :class:`LabError` (the lab broke: adb, the device link, tooling; the
+call is recorded as ``lab_error`` and the run goes on) and everything else (a harness or configuration
+mistake that must stop the run, or a product failure that the call driver turns into a ``failed`` record).
+"""
 
 from __future__ import annotations
 
@@ -13,3 +18,48 @@ class LabError(HarnessError):
 
 class AdbServerError(LabError):
     """An adb server could not be started or reached."""
+
+
+class DeviceGoneError(LabError):
+    """A device stayed offline or unreachable after the lab retries were spent."""
+
+
+class ServiceError(LabError):
+    """A per-device service (logcat stream, clock sync, ...) could not start or died."""
+
+
+class ClockSyncError(ServiceError):
+    """The device clock could not be read or its samples contradict each other (a clock step)."""
+
+
+class WaitTimeout(HarnessError):
+    """An awaited device event did not arrive within its bound (the caller decides which stage failed)."""
+
+    def __init__(self, what: str, timeout_s: float, serial: str | None = None) -> None:
+        self.what = what
+        self.timeout_s = timeout_s
+        self.serial = serial
+        where = f" on {serial}" if serial else ""
+        super().__init__(f"no {what}{where} within {timeout_s:g} s")
+
+
+class ConfigError(HarnessError):
+    """A configuration file (app profile, push message) is invalid; names the file, the key and the problem."""
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        self.source = source
+        self.key = key
+        self.problem = problem
+        super().__init__(f"{source}: key {key!r}: {problem}")
+
+
+class AppProfileError(ConfigError):
+    """An app profile (fixtures/apps/*.toml) is invalid."""
+
+
+class PushMessageError(ConfigError):
+    """A push message (the call-flow document's JSON) is invalid."""
+
+
+class InjectionError(HarnessError):
+    """A call could not be placed (phone API refused it, broadcast not delivered)."""
