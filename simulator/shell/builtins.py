@@ -398,10 +398,47 @@ async def _sh(shell: Shell, argv: list[str], st: ShellState, io: IO, env: dict[s
             return 127
         child.argv0, child.params = args[0], list(args[1:])
         return await shell.run_script(data.decode(errors="replace"), child, io)
-    chunks = bytearray()
+    return await _sh_stdin(shell, child, io)
+
+
+_INCOMPLETE = ("unexpected end of file", "unterminated quoted string", "no closing quote", "missing ')'",
+               "missing '}'")
+
+
+async def _sh_stdin(shell: Shell, st: ShellState, io: IO) -> int:
+    """Like a real ``sh`` reading a pipe: run each complete command as soon as its line arrives.
+
+    (A persistent ``adb shell sh`` fed one command at a time, e.g. for clock sampling, must get each answer
+    before it sends the next line; slurping stdin to EOF first would deadlock it.)
+    """
+    from simulator.shell.parser import ShellSyntaxError, parse
+
+    pending = b""
     while chunk := await io.stdin.read():
-        chunks += chunk
-    return await shell.run_script(chunks.decode(errors="replace"), child, io)
+        pending += chunk
+        cut = pending.rfind(b"\n")
+        if cut < 0:
+            continue
+        text = pending[:cut + 1].decode(errors="replace")
+        try:
+            node = parse(text)
+        except ShellSyntaxError as exc:
+            if str(exc) in _INCOMPLETE:
+                continue  # an open quote, if, case...: wait for the lines that close it
+            pending = pending[cut + 1:]
+            await shell.run_script(text, st, io)  # reports the syntax error as sh does
+            continue
+        pending = pending[cut + 1:]
+        try:
+            await shell.execute(node, st, io)
+        except ExitShell as exc:
+            st.status = exc.status
+            return exc.status
+        except LoopControl:
+            pass
+    if pending.strip():
+        return await shell.run_script(pending.decode(errors="replace"), st, io)
+    return st.status
 
 
 @runner("su")
