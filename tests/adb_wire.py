@@ -7,6 +7,7 @@ without adb's key files.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import socket
@@ -116,6 +117,12 @@ def _prime(bits: int, rng: random.Random) -> int:
         candidate = rng.getrandbits(bits) | (1 << (bits - 1)) | (1 << (bits - 2)) | 1
         if _is_probable_prime(candidate, rng):
             return candidate
+
+
+@functools.cache
+def rsa_key(seed: int) -> TestRsaKey:
+    """A cached :class:`TestRsaKey` (making one takes about a second of pure-Python prime search)."""
+    return TestRsaKey(seed)
 
 
 class TestRsaKey:

@@ -9,7 +9,7 @@ import pytest
 from simulator.adb import protocol as p
 from simulator.adb.auth import AdbKeyError, Authenticator, load_keys, parse_public_key
 from simulator.adb.features import FEATURES
-from tests.adb_wire import TestRsaKey
+from tests.adb_wire import TestRsaKey, rsa_key
 
 
 def test_encode_decode_round_trip() -> None:
@@ -71,7 +71,7 @@ def test_features_advertise_only_implemented_services() -> None:
 # -- AUTH ---------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def keys() -> tuple[TestRsaKey, TestRsaKey]:
-    return TestRsaKey(1), TestRsaKey(2)
+    return rsa_key(1), rsa_key(2)
 
 
 def test_public_key_round_trip(keys: tuple[TestRsaKey, TestRsaKey]) -> None:

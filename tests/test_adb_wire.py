@@ -20,7 +20,7 @@ import simulator
 from simulator.adb import protocol as p
 from simulator.adb.features import FEATURES
 from simulator.streams import ByteReader, ByteWriter
-from tests.adb_wire import TestRsaKey, WireClient, WireClosed
+from tests.adb_wire import TestRsaKey, WireClient, WireClosed, rsa_key
 
 DEVICE_PORT = int(os.environ.get("WMPF_HIL_TEST_DEVICE_PORT", "20000"))
 
@@ -34,7 +34,7 @@ def wire_sim() -> Iterator[simulator.Simulator]:
 
 @pytest.fixture(scope="module")
 def rsa_keys() -> tuple[TestRsaKey, TestRsaKey]:
-    return TestRsaKey(11), TestRsaKey(12)
+    return rsa_key(1), rsa_key(2)
 
 
 @pytest.fixture(scope="module")
@@ -122,11 +122,13 @@ def test_one_wrte_in_flight_and_payload_within_negotiated_max(wire_sim: simulato
     blob = os.urandom(20_000)
 
     async def producer(reader: ByteReader, writer: ByteWriter) -> None:
-        await writer.write(blob)
+        for start in range(0, len(blob), 2000):  # many small writes, as a program makes them
+            await writer.write(blob[start:start + 2000])
         await writer.close()
 
     _listen(wire_sim, 7002, producer)
     received = bytearray()
+    sizes: list[int] = []
     with WireClient(_port(wire_sim)) as host:
         host.connect(max_payload=4096)
         opened = host.open(4, "tcp:7002")
@@ -138,6 +140,7 @@ def test_one_wrte_in_flight_and_payload_within_negotiated_max(wire_sim: simulato
             assert msg.command == p.A_WRTE
             assert len(msg.data) <= 4096
             received += msg.data
+            sizes.append(len(msg.data))
             # Until we OKAY, the device must not send another WRTE on this stream (CLSE may come).
             try:
                 early = host.recv(timeout=0.05)
@@ -149,6 +152,9 @@ def test_one_wrte_in_flight_and_payload_within_negotiated_max(wire_sim: simulato
                 break
             host.send(p.A_OKAY, 4, device_id)
     assert bytes(received) == blob
+    # The first write goes out at once; writes made while waiting for OKAY are coalesced up to the max.
+    assert sizes[0] == 2000
+    assert sizes[1:-1] == [4096] * (len(sizes) - 2)
 
 
 def test_host_close_cancels_the_service(wire_sim: simulator.Simulator) -> None:

@@ -91,10 +91,8 @@ class AdbConnection:
 
     async def _read_message(self) -> p.Message:
         raw = await self._reader.readexactly(p.HEADER_SIZE)
-        limit = p.MAX_PAYLOAD if not self.online else max(self._max_payload, p.MAX_PAYLOAD_V1)
-        header = p.decode_header(raw, limit)
-        if header.command in (p.A_CNXN, p.A_AUTH) and header.data_length > p.MAX_PAYLOAD:
-            raise p.ProtocolError(f"handshake payload of {header.data_length} bytes is too large")
+        # Before CNXN the host does not know our maximum yet; after it, the negotiated one binds it.
+        header = p.decode_header(raw, self._max_payload if self.online else p.MAX_PAYLOAD)
         data = await self._reader.readexactly(header.data_length) if header.data_length else b""
         return p.Message(header.command, header.arg0, header.arg1, data)
 
