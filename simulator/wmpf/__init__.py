@@ -12,13 +12,13 @@ as persistent processes, activate, register their push listener and ring when th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from simulator.wmpf.model import WmpfDevice
 from simulator.wmpf.truth import TruthRecorder
 
 if TYPE_CHECKING:
     from simulator.device import SimDevice
+    from simulator.wmpf.model import WmpfDevice
 
 __all__ = ["TruthRecorder", "WmpfDevice", "install", "model_of"]
 
@@ -34,6 +34,8 @@ def install(device: SimDevice, truth: TruthRecorder | None = None) -> WmpfDevice
     existing = getattr(device, _ATTR, None)
     if existing is not None:
         return existing
+    from simulator.wmpf.model import WmpfDevice  # late: the models import simulator.phone.room
+
     model = WmpfDevice(device, truth)
     setattr(device, _ATTR, model)
     return model
@@ -46,3 +48,11 @@ def model_of(device: SimDevice) -> WmpfDevice:
         raise LookupError(f"device {device.serialno} has no WMPF model: call simulator.wmpf.install(device) "
                           "before booting it")
     return model
+
+
+def __getattr__(name: str) -> Any:
+    if name == "WmpfDevice":
+        from simulator.wmpf.model import WmpfDevice
+
+        return WmpfDevice
+    raise AttributeError(f"module 'simulator.wmpf' has no attribute {name!r}")
