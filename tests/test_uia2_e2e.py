@@ -161,6 +161,27 @@ def test_press_home_goes_to_launcher(u2sim: simulator.Simulator, d: Any, screen:
     assert d(resourceId=f"{launcher}:id/apps_list").exists
 
 
+def test_app_helpers_and_window_size(u2sim: simulator.Simulator, d: Any, screen: CallScreen) -> None:
+    """The d.* calls that go through shell commands rather than the server (wm, dumpsys, monkey, am)."""
+    assert d.window_size() == (1200, 1920)
+    assert d.app_current()["package"] == PKG
+    d.app_start("com.android.settings")
+    assert d.app_current()["package"] == "com.android.settings"
+    assert d.info["currentPackageName"] == "com.android.settings"
+    d.app_stop("com.android.settings")
+    assert d.info["currentPackageName"] != "com.android.settings"
+    assert d.shell("echo hi").output == "hi\n"
+
+
+def test_screenshot_matches_screencap(d: Any, screen: CallScreen) -> None:
+    via_server = d.screenshot()
+    via_adb = d.adb_device.screenshot()
+    assert via_server.size == via_adb.size
+    for point in ((900, 1600), (300, 1600), (10, 10)):
+        assert all(abs(a - b) < 24 for a, b in zip(via_server.getpixel(point), via_adb.getpixel(point),
+                                                    strict=True))
+
+
 def test_recovers_after_server_crash(u2sim: simulator.Simulator, d: Any, screen: CallScreen) -> None:
     dev = u2sim.device(0)
     old = u2sim.call(lambda: crash_server(dev))
