@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import time
 from collections.abc import Iterator
 
 import adbutils
@@ -98,3 +99,23 @@ def test_create_connection_to_device_port(device: adbutils.AdbDevice, private_si
         private_sim.call(lambda: sim_device.services.close(7200))
     with pytest.raises(adbutils.AdbError):
         device.create_connection(adbutils.Network.TCP, 7200)
+
+
+def test_closing_a_streaming_shell_ends_its_command(device: adbutils.AdbDevice) -> None:
+    """uiautomator2 keeps its server alive by holding a v1 shell stream; closing it must end the command."""
+
+    def sleepers() -> list[str]:
+        return [line for line in device.shell("ps -A").splitlines() if line.endswith(" sleep")]
+
+    conn = device.open_shell("sleep 1000")
+    try:
+        deadline = time.monotonic() + 5
+        while not sleepers() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(sleepers()) == 1
+    finally:
+        conn.close()
+    deadline = time.monotonic() + 5
+    while sleepers() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sleepers() == []
