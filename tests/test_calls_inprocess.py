@@ -201,3 +201,34 @@ def test_caller_loses_network_mid_call() -> None:
             assert abort["data"]["error"]["errMsg"] == "call interrupted due to native reason"
 
     run(main)
+
+
+def test_end_modes_end_page_and_exit() -> None:
+    async def main() -> None:
+        from simulator.profile import FIXTURES_DIR, load_profile
+
+        end_page = profile_with(host_app={"incoming_ui": "direct"}, call={"end_mode": "end_page"})
+        async with TestBed(profile=end_page) as bed:
+            room = await bed.call()
+            await bed.until(lambda: bed.has_node(0, ":id/voip_answer"), 3, "ringing")
+            bed.click(0, ":id/voip_answer")
+            await until_event(bed, room, "startVoip")
+            bed.click(0, ":id/voip_hangup")
+            await bed.until(lambda: bed.models[0].miniprogram.page == "end", 3, "end page")
+            texts = [n.text for n in bed.devices[0].android.screen.tree().walk()]
+            assert "Call ended" in texts
+            assert any("setVoipEndPagePath" in e.message for e in bed.devices[0].logcat.entries())
+
+        kiosk = load_profile(FIXTURES_DIR / "wmpf-kiosk.toml")  # direct UI, legacy listener, end_mode exit
+        async with TestBed(profile=kiosk) as bed:
+            for _ in range(2):
+                room = await bed.call()
+                await bed.until(lambda: bed.has_node(0, ":id/voip_answer"), 5, "ringing")
+                bed.click(0, ":id/voip_answer")
+                await until_event(bed, room, "startVoip")
+                bed.click(0, ":id/voip_hangup")
+                await bed.until(lambda: bed.models[0].miniprogram.state == "stopped", 3, "exited")
+            launches = [r["cold"] for r in bed.models[0].truth.records if r["event"] == "miniprogram_launch"]
+            assert launches == [False, True]  # warmed up at start, then cold after exitMiniProgram
+
+    run(main)

@@ -223,7 +223,13 @@ class HostApp:
         if self.cfg.prefetch_device_token:
             self._call_wmpf(self.m.service.prefetch_device_token)
         call = IncomingCall(push, room_id, q.get("callerName", ""), q.get("roomType", "video"))
-        if self.m.miniprogram.in_call or self.cfg.incoming_ui == "direct" or self.incoming is not None:
+        if self.incoming is not None:
+            if self.incoming.room_id == room_id:
+                self.log("I", TAG, f"duplicate push for the ringing call {room_id} ignored")
+            else:
+                self.m.miniprogram.busy(room_id)  # already ringing for another call
+            return
+        if self.m.miniprogram.in_call or self.cfg.incoming_ui == "direct":
             # the plugin decides (busy, duplicate) — the host app just hands the call over
             self.log("I", TAG, "收到来电，正在打开小程序")
             self._launch(push.path, push)

@@ -97,11 +97,11 @@ class MiniProgram:
                 if q.get("isClickedHangOnBtn") == "1":
                     self.session.answer(source="isClickedHangOnBtn")
                 return
-            self._busy(room_id)
+            self.busy(room_id)
             return
         if self._pending_room is not None:
             if self._pending_room != room_id:
-                self._busy(room_id)
+                self.busy(room_id)
             return
         cold = not (self.proc is not None and self.proc.alive)
         if cold:
@@ -166,7 +166,7 @@ class MiniProgram:
     def _show_window(self) -> None:
         self.m.device.android.screen.show(self.window)
 
-    def _busy(self, room_id: str | None) -> None:
+    def busy(self, room_id: str | None) -> None:
         current = self.session.room_id if self.session is not None else self._pending_room
         self.m.recorder.event(
             "busy", room_id,
