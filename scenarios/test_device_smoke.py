@@ -18,7 +18,7 @@ def test_device_identifies_itself(device: adbutils.AdbDevice) -> None:
 def test_shell_reports_exit_codes(device: adbutils.AdbDevice) -> None:
     ok = device.shell2("echo ready")
     assert (ok.returncode, ok.output.strip()) == (0, "ready")
-    assert device.shell2("exit 3").returncode == 3
+    assert device.shell2("sh -c 'exit 3'").returncode == 3
 
 
 def test_wmpf_is_installed(device: adbutils.AdbDevice) -> None:

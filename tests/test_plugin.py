@@ -9,7 +9,7 @@ from harness.adb_server import AdbServer, free_server_port
 SCENARIO = """
 def test_model(device):
     print("MODEL=" + device.prop.model + " SERIAL=" + device.serial)
-    assert device.shell2("exit 7").returncode == 7
+    assert device.shell2("sh -c 'exit 7'").returncode == 7
 """
 
 
