@@ -123,3 +123,8 @@ def test_load_keys_names_the_bad_line(tmp_path, keys: tuple[TestRsaKey, TestRsaK
     path.write_text(f"{keys[0].public_line()}\ngarbage line\n")
     with pytest.raises(AdbKeyError, match=r"adb_keys:2:"):
         load_keys(path)
+
+
+def test_missing_keys_file_is_a_typed_error(tmp_path) -> None:
+    with pytest.raises(AdbKeyError, match="cannot read adb_keys file"):
+        load_keys(tmp_path / "nope")

@@ -100,8 +100,12 @@ def encode_public_key(modulus: int, exponent: int, comment: str = "") -> str:
 
 def load_keys(path: Path) -> list[AdbPublicKey]:
     """Read an ``adb_keys`` file; a bad line fails loudly with its line number rather than being skipped."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise AdbKeyError(f"cannot read adb_keys file {path}: {exc.strerror or exc}") from exc
     keys = []
-    for number, line in enumerate(path.read_text().splitlines(), 1):
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         try:
