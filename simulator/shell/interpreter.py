@@ -62,10 +62,11 @@ _TOYBOX_TWINS = ("echo", "printf", "true", "false", "test", "[", "pwd", "env", "
 class Lookup:
     """What a command name resolves to: a registered command, a script file, or an error to print."""
 
-    __slots__ = ("error", "fn", "path", "script", "status")
+    __slots__ = ("builtin", "error", "fn", "path", "script", "status")
 
     def __init__(self, *, fn: CommandFn | None = None, path: str = "", script: bytes | None = None,
-                 error: str = "", status: int = 0) -> None:
+                 error: str = "", status: int = 0, builtin: str = "") -> None:
+        self.builtin = builtin
         self.fn = fn
         self.path = path
         self.script = script
@@ -139,6 +140,10 @@ class Shell:
             return exc.status
         except LoopControl:
             return st.status
+        except StreamClosed:
+            # A builtin wrote to a pipe nobody reads: SIGPIPE ends this shell (or pipeline stage) quietly.
+            st.status = SIGPIPE_STATUS
+            return SIGPIPE_STATUS
 
     async def substitute(self, body: Node, st: ShellState, io: IO) -> str:
         """``$(...)``: run ``body`` in a subshell and return its output without trailing newlines."""
@@ -282,10 +287,7 @@ class Shell:
         if not argv:
             st.vars.update(assigns)
             return st.subst_status or 0
-        try:
-            return await self.invoke(argv, st, io, assigns)
-        except StreamClosed:
-            return SIGPIPE_STATUS
+        return await self.invoke(argv, st, io, assigns)
 
     async def invoke(self, argv: list[str], st: ShellState, io: IO, assigns: dict[str, str] | None = None,
                      *, exec_in_place: bool = False) -> int:
@@ -309,6 +311,8 @@ class Shell:
         if found.error:
             await io.stderr.write(f"sh: {name}: {found.error}\n".encode())
             return found.status
+        if found.builtin:
+            return await BUILTINS[found.builtin](self, [found.builtin, *argv[1:]], st, io)
         env = st.environ()
         if assigns:
             env.update(assigns)
@@ -407,6 +411,8 @@ class Shell:
         base = posixpath.basename(path)
         data = fs.read_file(path)
         if data.startswith(ELF_MAGIC):
+            if base in BUILTINS:  # toybox's twin of a shell builtin (/system/bin/echo)
+                return Lookup(path=path, builtin=base)
             if base in COMMANDS:
                 return Lookup(fn=COMMANDS[base], path=path)
             if base in RUNNERS:
