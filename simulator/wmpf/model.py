@@ -88,9 +88,12 @@ class WmpfDevice:
         elif action == "force_stop_wmpf":
             android.force_stop(WMPF_PACKAGE)
         elif action == "crash_uia2":
-            for name in UIA2_PROCESS_NAMES:
-                for proc in device.processes.by_name(name):
-                    device.processes.exit(proc, SIGKILL_STATUS)
+            from simulator.uia2 import crash_server  # the uiautomator2 server's own fault hook
+
+            if crash_server(device) is None:  # not on its default port: kill any app_process
+                for name in UIA2_PROCESS_NAMES:
+                    for proc in device.processes.by_name(name):
+                        device.processes.signal(proc.pid, 9)
         elif action == "drop_adb":
             device.drop_links()
         elif action == "block_adb":
