@@ -152,3 +152,20 @@ def test_network_down_makes_the_device_offline_for_the_backend() -> None:
             await bed.call()
 
     asyncio.run(main())
+
+
+def test_device_network_down_mid_call_aborts_it() -> None:
+    async def main() -> None:
+        async with TestBed(profile=DIRECT) as bed:
+            room = await bed.call()
+            await bed.until(lambda: bed.has_node(0, ":id/voip_answer"), 5, "ringing")
+            bed.click(0, ":id/voip_answer")
+            await bed.until(lambda: "calling" in bed.voip_events(0, room), 5, "calling")
+            apply_fault(bed.models[0], "network_down", True)
+            await bed.until(lambda: "endVoip" in bed.voip_events(0, room), 5, "endVoip")
+            abort = next(r for r in bed.models[0].truth.records if r.get("name") == "abortVoip")
+            assert abort["data"]["status"] == "abortByListener"
+            assert abort["data"]["error"]["errMsg"] == "call interrupted due to native reason"
+            assert bed.backend.rooms[room].end_reason == "listener_network_lost"
+
+    asyncio.run(main())

@@ -13,10 +13,13 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import deque
 from pathlib import Path
 from typing import IO, Any
 
 from simulator.clock import DeviceClock
+
+MEMORY_RECORDS = 100_000  # kept in memory per device for in-process readers; the file keeps everything
 
 
 class TruthRecorder:
@@ -57,7 +60,7 @@ class DeviceTruth:
     def __init__(self, path: Path | None, clock: DeviceClock) -> None:
         self.path = path
         self.clock = clock
-        self.records: list[dict[str, Any]] = []
+        self.records: deque[dict[str, Any]] = deque(maxlen=MEMORY_RECORDS)
         self._fh: IO[str] | None = None
         if path is not None:
             self._fh = open(path, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the device
