@@ -169,3 +169,23 @@ def test_device_network_down_mid_call_aborts_it() -> None:
             assert bed.backend.rooms[room].end_reason == "listener_network_lost"
 
     asyncio.run(main())
+
+
+def test_every_fault_action_runs() -> None:
+    from simulator.wmpf.faults import ACTIONS
+
+    async def main() -> None:
+        async with TestBed() as bed:
+            model, dev = bed.models[0], bed.devices[0]
+            for action in ACTIONS:
+                if action == "reboot":
+                    continue
+                apply_fault(model, action)
+            assert dev.link_blocked is False  # block_adb then unblock_adb
+            assert dev.android.screen.on  # screen_off then screen_on
+            assert model.service.push_token is not None and model.service.push_token.expired
+            assert [r["fault"] for r in model.truth.records if r["event"] == "fault"] == \
+                [a for a in ACTIONS if a != "reboot"]
+            await bed.until(lambda: TestBed.ready(model), 5, "WMPF back after kill/crash/force-stop")
+
+    asyncio.run(main())
