@@ -90,9 +90,12 @@ class CallPush:
         app_type = data.get("appType", 0)
         auto = query.pop(AUTO_ANSWER_KEY, None)
         custom = {k: v for k, v in query.items() if k not in _REQUIRED_QUERY}
-        return cls(room_type=query["roomType"], group_id=query["groupId"], listener_id=query["listenerId"],
-                   caller_name=query["callerName"], appid=data.get("appid"),  # type: ignore[arg-type]
-                   app_type=app_type, custom_query=custom, auto_answer=auto == "1")
+        try:
+            return cls(room_type=query["roomType"], group_id=query["groupId"], listener_id=query["listenerId"],
+                       caller_name=query["callerName"], appid=data.get("appid"),  # type: ignore[arg-type]
+                       app_type=app_type, custom_query=custom, auto_answer=auto == "1")
+        except PushMessageError as exc:
+            raise PushMessageError(source, exc.key, exc.problem) from None
 
 
 def validate_fields(push: CallPush, source: str) -> None:

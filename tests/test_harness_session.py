@@ -1,0 +1,60 @@
+"""Device session and its services against a simulated device: streaming logcat, waits, lifecycle."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from harness.app_profile import load_profile
+from harness.errors import ServiceError, WaitTimeout
+from harness.injectors import BroadcastInjector
+from harness.session import DeviceSession
+from harness.timeline import Timeline
+from tests.harness_helpers import require_wmpf
+
+
+def test_logcat_stream_fans_out_lines_with_device_time(sim_device, adb_server) -> None:
+    with DeviceSession(sim_device.serial, adb_port=adb_server.port) as session:
+        logcat = session.logcat
+        assert logcat.format == ("epoch", "usec", "uid")
+        seen = []
+        unsubscribe = logcat.subscribe(seen.append)
+        mark = logcat.mark()
+        session.device.shell("monkey -p com.android.settings -c android.intent.category.LAUNCHER 1")
+        line = logcat.wait_for("^Displayed com.android.settings/", 10, since=mark, tag="ActivityTaskManager")
+        assert line.seq >= mark and line.resolution_ns == 1000
+        assert abs(line.device_ns - time.time_ns()) < 60e9  # the default profile's clock has no offset
+        # waiting again from the same mark finds the same line at once: no race with the device
+        assert logcat.wait_for("^Displayed", 0.01, since=mark, tag="ActivityTaskManager") == line
+        unsubscribe()
+        assert line in seen
+        with pytest.raises(WaitTimeout, match=r"within 0\.2 s"):
+            logcat.wait_for("never logged", 0.2)
+        session.device.shell("am force-stop com.android.settings")
+
+
+def test_timeline_classifies_by_profile(sim_device, adb_server) -> None:
+    profile = load_profile()
+    assert profile.broadcast is not None
+    with DeviceSession(sim_device.serial, adb_port=adb_server.port) as session:
+        require_wmpf(session)
+        timeline = Timeline(session, profile)
+        mark = timeline.mark()
+        BroadcastInjector(session, profile.broadcast).send("not json")
+        ignored = timeline.wait("push_ignored", 10, since=mark)
+        assert ignored.data["reason"].startswith("not JSON")
+        host, bound = timeline.to_host(ignored)
+        assert bound < 5e6 and abs(host - ignored.device_ns) < 1e9
+
+
+def test_services_stop_with_the_session_and_waiters_fail_fast(sim_device, adb_server) -> None:
+    session = DeviceSession(sim_device.serial, adb_port=adb_server.port)
+    logcat = session.logcat
+    assert session.service(type(logcat)) is logcat and logcat.running
+    session.close()
+    assert logcat.state.value == "stopped"
+    started = time.monotonic()
+    with pytest.raises(ServiceError, match="stopped"):
+        logcat.wait_for("x", 30)
+    assert time.monotonic() - started < 1
