@@ -1,0 +1,63 @@
+"""Lab plumbing: per-worker device claims and lab-only retries that count themselves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.device_pool import claim_serial
+from harness.errors import DeviceGoneError, LabError
+from harness.retry import LabRetry, ensure_online
+from harness.session import DeviceSession
+
+
+def test_claims_are_exclusive_and_released(tmp_path: Path) -> None:
+    serials = ["A:5555", "B"]
+    first = claim_serial(serials, tmp_path)
+    second = claim_serial(serials, tmp_path)
+    assert {first.serial, second.serial} == {"A:5555", "B"}
+    with pytest.raises(LabError, match="all 2 devices are claimed"):
+        claim_serial(serials, tmp_path)
+    first.release()
+    assert claim_serial(serials, tmp_path).serial == first.serial
+
+
+def test_retries_are_counted_and_budgets_end_in_lab_errors() -> None:
+    seen: list[str] = []
+    attempts = iter([ConnectionError("reset"), ConnectionError("reset"), "ok"])
+
+    def flaky() -> str:
+        item = next(attempts)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    policy = LabRetry(budget_s=5, max_attempts=5, initial_wait_s=0.01, max_wait_s=0.02, on_retry=seen.append)
+    assert policy.call("flaky op", flaky) == "ok"
+    assert len(seen) == 2 and all(s.startswith("flaky op: attempt") for s in seen)
+    with pytest.raises(LabError, match="still failing"):
+        LabRetry(budget_s=1, max_attempts=2, initial_wait_s=0.01).call("dead", lambda: (_ for _ in ()).throw(
+            ConnectionError("gone")))
+    with pytest.raises(ValueError):  # not a lab failure: never retried, never turned into a lab error
+        policy.call("bug", lambda: int("x"))
+
+
+def test_unknown_device_stays_gone(adb_server) -> None:
+    session = DeviceSession("127.0.0.1:27999", adb_port=adb_server.port)
+    with pytest.raises(DeviceGoneError, match="stayed unreachable"):
+        ensure_online(session, LabRetry(budget_s=1.5, max_attempts=2, initial_wait_s=0.05))
+
+
+def test_dropped_link_comes_back(make_sim, adb_server) -> None:
+    sim = make_sim(1)
+    serial = sim.devices[0].serial
+    with DeviceSession(serial, adb_port=adb_server.port) as session:
+        session.logcat  # noqa: B018 - start a service that must survive the reconnect
+        adb_server.adb("disconnect", serial)
+        assert session.state() in ("absent", "offline")
+        seen: list[str] = []
+        device = ensure_online(session, LabRetry(budget_s=20, initial_wait_s=0.1, on_retry=seen.append))
+        assert device.shell("echo back").strip() == "back"
+        session.restart_services()
+        assert session.logcat.running and session.logcat.stream_starts == 2
