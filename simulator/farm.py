@@ -22,8 +22,10 @@ from simulator import adb_host
 from simulator.adb.server import serve_device
 from simulator.device import SimDevice
 from simulator.errors import SimulatorError
+from simulator.phone.backend import PhoneBackend
 from simulator.ports import DEFAULT_BASE_PORT, candidate_ports
 from simulator.profile import DeviceProfile, load_profile
+from simulator.wmpf import TruthRecorder, install
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -82,8 +84,11 @@ class Simulator:
         self.truth_dir = Path(truth_dir) if truth_dir else None
         self.start_timeout = start_timeout
         self.devices: list[DeviceInfo] = []
+        self.phone_url: str | None = None
         self._sim_devices: list[SimDevice] = []
         self._servers: list[asyncio.Server] = []
+        self._phone: PhoneBackend | None = None
+        self._truth: TruthRecorder | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
@@ -130,6 +135,12 @@ class Simulator:
         self._loop = None
 
     # -- out-of-band access for tests -----------------------------------------------------------
+    def truth_path(self, which: int | str = 0) -> Path:
+        """Where a device's ground truth goes (``--truth DIR/<sn>.jsonl``)."""
+        if self.truth_dir is None:
+            raise SimulatorError("the simulator was started without a truth directory")
+        return self.truth_dir / f"{self.device(which).serialno}.jsonl"
+
     def device(self, which: int | str = 0) -> SimDevice:
         """The in-process device by index, adb serial or SN (for faults and ground truth in tests)."""
         if isinstance(which, int):
@@ -154,15 +165,22 @@ class Simulator:
 
     # -- loop side --------------------------------------------------------------------------------
     async def _start_devices(self) -> None:
+        if self.truth_dir is not None:
+            self._truth = TruthRecorder(self.truth_dir)
         ports = iter(candidate_ports(self.base_port))
+        listening: list[tuple[SimDevice, int]] = []
         for index in range(self.count):
             device = SimDevice(self.profile, index, time_scale=self.time_scale)
+            install(device, self._truth)  # WMPF, host app and call page, before the device boots
             device.boot()
             server, port = await self._listen(device, ports)
             self._sim_devices.append(device)
             self._servers.append(server)
-            self.devices.append(DeviceInfo(serial=f"{HOST}:{port}", port=port, model=device.model,
-                                           sn=device.serialno))
+            listening.append((device, port))
+        self._phone = PhoneBackend(self._sim_devices, self._truth)
+        self.phone_url = await self._phone.start(HOST, 0)
+        self.devices = [DeviceInfo(serial=f"{HOST}:{port}", port=port, model=device.model, sn=device.serialno,
+                                   phone=self.phone_url) for device, port in listening]
 
     async def _listen(self, device: SimDevice, ports) -> tuple[asyncio.Server, int]:
         for port in ports:
@@ -176,6 +194,8 @@ class Simulator:
         raise SimulatorError(f"no free port from {self.base_port} upwards outside the ephemeral range")
 
     async def _stop_devices(self) -> None:
+        if self._phone is not None:
+            await self._phone.stop()
         for device in self._sim_devices:
             device.shutdown()
         for server in self._servers:
@@ -183,3 +203,5 @@ class Simulator:
         for server in self._servers:
             await server.wait_closed()
         self._servers.clear()
+        if self._truth is not None:
+            self._truth.close()
