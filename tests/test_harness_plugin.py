@@ -67,7 +67,7 @@ def test_xdist_gives_each_worker_its_own_simulated_device(pytester: pytest.Pytes
     pytest.importorskip("xdist")
     pytester.makepyfile(test_a=XDIST_SCENARIO, test_b=XDIST_SCENARIO)  # two scopes: one per worker
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "--dist", "loadscope",
-                                           "--adb-port", str(ADB_PORT + 20), "--sim-base-port",
+                                           "--adb-port", str(ADB_PORT + 30), "--sim-base-port",
                                            str(DEVICE_PORT + 600), "--run-dir", "run")
     result.assert_outcomes(passed=8)
     rows = [json.loads(x) for x in (pytester.path / "run" / "results.jsonl").read_text().splitlines()]

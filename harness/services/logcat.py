@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 Predicate = Callable[[LogLine], Any]
 
 
+_LOGCAT_ERROR = re.compile(r"^(?:Invalid |logcat: |Unknown |unknown )", re.IGNORECASE)
+
+
 def predicate(match: str | re.Pattern[str] | Callable[[LogLine], Any], tag: str | None = None) -> Predicate:
     """A predicate over lines: a regex (searched in the message, optionally only for ``tag``) or a callable."""
     if callable(match) and not isinstance(match, re.Pattern):
@@ -118,13 +121,12 @@ class LogcatService(DeviceService):
         """The best ``-v`` set this device's logcat accepts; sets up the threadtime fallback if needed."""
         for words in self.candidate_formats:
             flags = " ".join(f"-v {w}" for w in words)
-            result = device.shell2(f"logcat -d -t 1 {flags}", timeout=15)
-            text = result.output.strip()
-            if result.returncode != 0 or "invalid" in text.lower() or "unknown" in text.lower():
-                continue
-            sample = text.splitlines()[-1] if text else ""
-            if sample and self.parser.parse(sample) is None and not sample.startswith("-"):
-                continue
+            result = device.shell2(f"logcat -d -t 5 {flags}", timeout=15)
+            lines = [ln for ln in result.output.splitlines() if ln.strip() and not ln.startswith("---------")]
+            if result.returncode != 0 or any(_LOGCAT_ERROR.match(ln) for ln in lines[:3]):
+                continue  # e.g. "Invalid -v 'epoch'." or "logcat: unknown option"
+            if lines and not any(self.parser.parse(ln) for ln in lines):
+                continue  # accepted, but not in a layout we can parse
             if "epoch" not in words:
                 self._setup_local_time(device)
             if words != self.candidate_formats[0]:
