@@ -6,6 +6,8 @@ import json
 import signal
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -28,7 +30,7 @@ def test_sim_prints_devices_and_stops_cleanly(adb_server: AdbServer, stop_signal
         assert proc.stdout is not None
         lines = [json.loads(proc.stdout.readline()) for _ in range(2)]
         for line in lines:
-            assert {"serial", "port", "model"} <= line.keys()
+            assert {"serial", "port", "model", "phone"} <= line.keys()
             assert line["serial"] == f"127.0.0.1:{line['port']}"
             assert not 32768 <= line["port"] <= 60999, "device port inside the ephemeral range"
         listing = adb_server.adb("devices", "-l").stdout
@@ -51,3 +53,48 @@ def test_sim_refuses_a_bad_profile(adb_server: AdbServer, tmp_path: Path) -> Non
     assert proc.returncode == 2
     assert f"{bad}: key 'properties': is required but missing" in err
     assert out == ""
+
+
+def test_sim_phone_places_a_call_and_truth_records_it(adb_server: AdbServer, tmp_path: Path) -> None:
+    truth = tmp_path / "truth"
+    proc = start_sim(adb_server, "--base-port", str(DEVICE_PORT + 720), "--time-scale", "0.05", "--truth", str(truth))
+    try:
+        assert proc.stdout is not None
+        info = json.loads(proc.stdout.readline())
+        phone = info["phone"]
+        assert phone.startswith("http://127.0.0.1:")
+        device = None
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # WMPF activates shortly after boot; then its pushToken is known
+            device = next(d for d in get_json(f"{phone}/devices") if d["sn"] == info["sn"])
+            if device["pushToken"]:
+                break
+            time.sleep(0.1)
+        assert device and device["pushToken"], f"device never published a pushToken: {device}"
+        reply = post_json(f"{phone}/callWMPF", {
+            "roomType": "video", "sn": device["sn"], "modelId": device["modelId"], "pushToken": device["pushToken"],
+            "nickName": "Tester", "deviceName": "desk", "envVersion": "release"})
+        assert reply["roomId"].startswith("wxf830863afde621ebWmpfVoip")
+        truth_file = truth / f"{info['sn']}.jsonl"
+        deadline = time.monotonic() + 20
+        events: list[str] = []
+        while time.monotonic() < deadline and "ring_shown" not in events:
+            if truth_file.exists():
+                events = [json.loads(line)["event"] for line in truth_file.read_text().splitlines() if line]
+            time.sleep(0.1)
+        assert {"call_placed", "push_delivered", "push_received", "ring_shown"} <= set(events), events
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0
+
+
+def get_json(url: str):
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        return json.load(resp)
+
+
+def post_json(url: str, body: dict):
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.load(resp)
