@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import struct
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -60,7 +62,9 @@ class Cli:
 @pytest.fixture(scope="module")
 def adb29_server(tmp_path_factory: pytest.TempPathFactory, adb_server: AdbServer) -> Iterator[AdbServer]:
     if not Path(DEBIAN_ADB).exists():
-        pytest.skip("Debian's adb 29 is not installed at /usr/bin/adb")
+        if os.environ.get("CI"):
+            pytest.fail("Debian's adb 29 is missing at /usr/bin/adb: .ci/run should have installed package 'adb'")
+        pytest.skip("Debian's adb 29 is not installed at /usr/bin/adb (apt-get install adb)")
     server = AdbServer(free_server_port(adb_server.port + 1), adb_path=DEBIAN_ADB,
                        home=tmp_path_factory.mktemp("adb29home"))
     with server:
@@ -118,6 +122,37 @@ def test_exec_out_is_raw_bytes(cli: Cli) -> None:
     result = cli.adb("exec-out", "cat /data/local/tmp/raw.bin", input=b"")
     assert result.returncode == 0
     assert result.stdout == payload
+
+
+def test_exec_out_screencap_is_png(cli: Cli) -> None:
+    result = cli.adb("exec-out", "screencap -p", input=b"")
+    assert result.returncode == 0
+    assert result.stdout[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", result.stdout[16:24])  # IHDR
+    assert (width, height) == (1200, 1920)
+
+
+def test_logcat_dump_shows_lines(cli: Cli) -> None:
+    result = cli.adb("logcat", "-d")
+    assert result.returncode == 0
+    assert "ActivityManager" in result.stdout and "adbd started" in result.stdout
+
+
+def test_streaming_logcat_receives_a_later_line(cli: Cli) -> None:
+    proc = subprocess.Popen([cli.server.adb_path, "-P", str(cli.server.port), "-s", cli.serial, "logcat",
+                             "-s", "HilCliProbe"], env=cli.server.env, stdout=subprocess.PIPE, text=True)
+    device = cli.sim.device(0)
+    try:
+        assert proc.stdout is not None
+        time.sleep(0.5)  # the stream is open and past the dump before the line is logged
+        cli.sim.call(lambda: device.logcat.log("I", "HilCliProbe", f"after start via {cli.name}", pid=4242))
+        deadline, line = time.monotonic() + 10, ""
+        while time.monotonic() < deadline and "after start" not in line:
+            line = proc.stdout.readline()
+        assert line.rstrip().endswith(f"I HilCliProbe: after start via {cli.name}"), line
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 def test_push_pull_4mib_round_trip(cli: Cli, tmp_path: Path) -> None:
