@@ -166,6 +166,10 @@ def test_keys_and_power() -> None:
         assert not system.press_key(3)  # ignored while asleep
         assert system.press_key(224) and system.screen.on
         assert any(m.startswith("Going to sleep due to power_button") for m in logged(device, "PowerManagerService"))
+        system.force_stop("com.android.settings")
+        system.force_stop("com.android.launcher3")  # never an empty display: home comes back
+        assert system.top_activity() == "com.android.launcher3/.Launcher"
+        assert system.process_of("com.android.launcher3") is not None
 
     in_loop(check)
 

@@ -240,6 +240,12 @@ class AndroidSystem:
             self.screen.remove(package=package)
             self.receivers = [r for r in self.receivers if r.package != package]
         self._call(package, "on_process_death", proc, status)
+        self._ensure_home()
+
+    def _ensure_home(self) -> None:
+        """Android never leaves the display empty: with no activity left, home (re)starts."""
+        if self.booted and not self._shutting_down and self.screen.top() is None:
+            self.go_home()
 
     def _proc_state(self, package: str) -> str:
         top = self.screen.top()
@@ -267,6 +273,7 @@ class AndroidSystem:
         self.receivers = [r for r in self.receivers if r.package != package]
         self.tasks.pop(package, None)
         self.stopped.add(package)
+        self._ensure_home()
 
     def kill_background(self, package: str) -> bool:
         """``am kill``: kill the package's processes unless it is in the foreground."""
