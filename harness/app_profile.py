@@ -34,7 +34,7 @@ ENV_VERSIONS = ("release", "develop", "trial")
 # Patterns every profile must define; the rest are optional (scenarios that need one say so).
 REQUIRED_PATTERNS = ("push_received", "ring_shown", "voip_event", "wmpf_started", "listener_registered")
 KNOWN_PATTERNS = (*REQUIRED_PATTERNS, "push_ignored", "push_dropped", "answer_tapped", "broadcast_received",
-                  "wmpf_finish", "wmpf_restart", "busy", "end_page", "end_background", "end_exit")
+                  "wmpf_finish", "wmpf_restart", "wmpf_activated", "busy", "end_page", "end_background", "end_exit")
 END_PATTERN = {"end_page": "end_page", "background": "end_background", "exit": "end_exit"}
 # The pattern groups a profile may rely on, per event.
 PATTERN_GROUPS = {"voip_event": ({"json"}, {"name"})}  # one of these sets must be present
@@ -51,6 +51,7 @@ BOUND_KEYS = {
     "wmpf_recovery": 30.0,  # WMPF killed -> back with its listener registered
     "ui": 10.0,  # a UI element to appear before tapping it
     "no_event": 3.0,  # how long to watch for something that must NOT happen
+    "ring_timeout": 75.0,  # an unanswered call ends (the caller's 60 s ring timeout, plus slack)
 }
 _PACKAGE = re.compile(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+")
 

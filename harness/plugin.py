@@ -21,11 +21,17 @@ from harness import hooks
 from harness.adb_server import DEFAULT_ISOLATED_PORT, free_server_port
 from harness.app_profile import AppProfile
 from harness.device_pool import DeviceClaim, claim_serial, worker_id, worker_index
+from harness.driver import CallDriver
 from harness.lab import Lab, LabConfig
+from harness.lab_faults import LabFaults
 from harness.phone import Phone
+from harness.records import CallRecord
+from harness.recovery import wait_ready
 from harness.results_writer import ResultsWriter
+from harness.rig import Rig
 from harness.session import DeviceSession
 from harness.timeline import Timeline
+from harness.variants import Variants
 
 # Per-worker port spacing, so parallel workers never race for the same adb server or device port.
 WORKER_ADB_PORT_STEP = 10
@@ -154,3 +160,68 @@ def phone(lab: Lab, pytestconfig: pytest.Config) -> Phone:
     if not url:
         pytest.skip("no phone API for this device: pass --phone-url (or use a broadcast app profile)")
     return Phone(url)
+
+
+def _phone_url(lab: Lab, config: pytest.Config) -> str | None:
+    url = config.getoption("--phone-url")
+    if url is None and lab.simulator is not None:
+        url = next((d.phone for d in lab.simulator.devices if d.serial == lab.serials[0]), None)
+    return url or None
+
+
+@pytest.fixture(scope="session")
+def rig(lab: Lab, device_session: DeviceSession, timeline: Timeline, app_profile: AppProfile,
+        results: ResultsWriter, pytestconfig: pytest.Config) -> Rig:
+    """The device under test ready to take calls (WMPF up, push listener registered), with the run's writer."""
+    url = _phone_url(lab, pytestconfig)
+    ready = Rig(session=device_session, timeline=timeline, profile=app_profile, phone=Phone(url) if url else None,
+                results=results, time_scale=lab.config.sim_time_scale if lab.simulated else 1.0,
+                worker=worker_id())
+    wait_ready(ready)
+    return ready
+
+
+@pytest.fixture
+def call(rig: Rig, request: pytest.FixtureRequest) -> Iterator[CallDriver]:
+    """The call driver for this test: ``call.run()`` is one standard call; ``call.call()`` step by step.
+
+    Every call's record goes to results.jsonl as it finishes and onto the test's report (``user_properties``).
+    """
+    records: list[dict] = []
+    request.node.wmpf_call_records = records  # read by hooks.pytest_runtest_makereport
+
+    def on_record(record: CallRecord) -> None:
+        records.append(record.to_dict())
+
+    rig.on_record = on_record
+    try:
+        yield CallDriver(rig, request.node.name, test_id=request.node.nodeid)
+    finally:
+        rig.on_record = None
+
+
+@pytest.fixture
+def lab_faults(rig: Rig) -> Iterator[LabFaults]:
+    """Faults through the phone API's /control endpoints; skips when the phone API has none (a real lab's
+    plain phone bot). Conditions set in the test are restored afterwards."""
+    if rig.phone is None:
+        pytest.skip("fault scenarios need a phone API with /control/faults (the simulator, or --phone-url of a "
+                    "lab fault injector)")
+    faults = LabFaults(rig.phone, rig.sn)
+    if not faults.available():
+        pytest.skip(f"the phone API at {rig.phone.base_url} has no /control/faults endpoint: this scenario "
+                    f"needs a lab fault injector")
+    try:
+        yield faults
+    finally:
+        faults.restore()
+
+
+@pytest.fixture
+def variants(lab: Lab, rig: Rig) -> Iterator[Variants]:
+    """Start differently configured simulated devices (``variants.start({"call": {"end_mode": "exit"}})``)."""
+    started = Variants(lab, rig)
+    try:
+        yield started
+    finally:
+        started.close()
