@@ -28,6 +28,8 @@ class Stage(str, enum.Enum):
     ANSWER_FAILED = "answer_failed"
     NOT_CONNECTED = "not_connected"
     DROPPED = "dropped"
+    NO_MEDIA = "no_media"  # connected, but the capture shows no RTP at all
+    ONE_WAY_MEDIA = "one_way_media"  # connected, RTP flowed one way only
     END_NOT_HANDLED = "end_not_handled"
 
 
@@ -39,6 +41,7 @@ LATENCIES: tuple[str, ...] = (
     "harness_reaction",  # ring shown -> the harness's tap landed: the harness's share
     "answer_to_connect",  # answered -> connected (startVoip)
     "push_to_connect",  # call placed (host) -> connected (device)
+    "answer_to_media",  # answered -> first RTP packet in the call's capture (harness.analysis)
     "wmpf_recovery",  # WMPF killed -> WMPF back with its listener registered
 )
 
