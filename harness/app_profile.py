@@ -34,7 +34,8 @@ ENV_VERSIONS = ("release", "develop", "trial")
 # Patterns every profile must define; the rest are optional (scenarios that need one say so).
 REQUIRED_PATTERNS = ("push_received", "ring_shown", "voip_event", "wmpf_started", "listener_registered")
 KNOWN_PATTERNS = (*REQUIRED_PATTERNS, "push_ignored", "push_dropped", "answer_tapped", "broadcast_received",
-                  "wmpf_finish", "wmpf_restart", "wmpf_activated", "busy", "end_page", "end_background", "end_exit")
+                  "wmpf_finish", "wmpf_restart", "wmpf_activated", "ring_dismissed", "busy", "end_page",
+                  "end_background", "end_exit")
 END_PATTERN = {"end_page": "end_page", "background": "end_background", "exit": "end_exit"}
 # The pattern groups a profile may rely on, per event.
 PATTERN_GROUPS = {"voip_event": ({"json"}, {"name"})}  # one of these sets must be present
@@ -45,7 +46,7 @@ SELECTOR_KEYS = ("text", "textContains", "textMatches", "textStartsWith", "resou
 BOUND_KEYS = {
     "push_to_ring": 20.0,  # call placed -> ring shown
     "ring_to_answer": 15.0,  # ring shown -> answered (auto-answer, or after the tap)
-    "answer_to_connect": 20.0,  # answered -> connected (startVoip)
+    "answer_to_connect": 25.0,  # answered -> connected (startVoip); past the plugin's own 20 s join timeout
     "hold": 2.0,  # how long a connected call is held before hanging up
     "end": 15.0,  # hang up -> endVoip and the end mode handled
     "wmpf_recovery": 30.0,  # WMPF killed -> back with its listener registered

@@ -196,8 +196,7 @@ class Call:
         if self.auto_answer:
             kinds += _voips("callPageOnShow", "hangOnVoip")
         kinds += _voips("cancelVoip", "endVoip", "joinFailListener")
-        if self.profile.has_pattern("busy"):
-            kinds.append("busy")
+        kinds += [k for k in ("busy", "push_dropped") if self.profile.has_pattern(k)]
         bound = self.rig.bound("push_to_ring")
         try:
             event = self.timeline.wait_first(kinds, bound, since=self.mark, room=self.room,
@@ -207,7 +206,63 @@ class Call:
         self._stamp_push_received()
         if event.kind in ("ring_shown", voip("callPageOnShow"), voip("hangOnVoip")):
             return self.stamp(figures.RING, event)
+        if event.kind == "push_dropped":
+            raise CallFailed(Stage.PUSH_NOT_RECEIVED, f"WMPF dropped the push: "
+                                                      f"{event.data.get('reason') or event.line.message}")
         raise CallFailed(Stage.NO_RING, f"the device did not ring: {event.kind} {event.data or ''}".strip())
+
+    def expect_busy(self) -> CallEvent:
+        """A call placed while the device is in another: it must be refused busy, never ring."""
+        if not self.profile.has_pattern("busy"):
+            raise InjectionError(f"{self.profile.source} has no 'busy' pattern: cannot see a busy refusal")
+        bound = self.rig.bound("push_to_ring")
+        try:
+            event = self.timeline.wait_first(["busy", "ring_shown"], bound, since=self.mark, room=self.room,
+                                             where=self._this_call)
+        except WaitTimeout:
+            raise self._no_ring(bound) from None
+        self._stamp_push_received()
+        if event.kind != "busy":
+            raise CallFailed(Stage.NO_RING, "a second call rang during a call instead of being refused busy")
+        self.stamp("busy", event)
+        self.record.extra["end"] = "busy"
+        return event
+
+    def wait_unanswered(self) -> CallEvent:
+        """Nobody answers: the call must end by itself (the plugin's ``timeout``, or the app's own incoming
+        screen giving up), within the profile's ``ring_timeout``."""
+        kinds = _voips("timeout", "endVoip", "cancelVoip")
+        if self.profile.has_pattern("ring_dismissed"):
+            kinds.append("ring_dismissed")
+        bound = self.rig.bound("ring_timeout")
+        try:
+            event = self.timeline.wait_first(kinds, bound, since=self.mark, room=self.room)
+        except WaitTimeout:
+            raise self._timeout(Stage.END_NOT_HANDLED, f"an unanswered call was still up after {bound:g} s") from None
+        self.stamp(event.kind.removeprefix("voip:"), event)
+        if event.kind.startswith("voip:"):
+            self.verify_end()
+        self.record.extra["end"] = self._end_reason()
+        return event
+
+    def expect_device_drops_call(self, kinds: list[str]) -> str:
+        """After the caller left: the call page shows it (``kinds`` + ``endVoip``); or, when the app's own
+        incoming screen does not learn of it, answering it must fail cleanly (``joinFailListener``)."""
+        try:
+            event = self.timeline.wait_first([*kinds, *_voips("endVoip", "joinFailListener")],
+                                             self.rig.bound("no_event"), since=self.mark, room=self.room)
+        except WaitTimeout:
+            try:
+                self.rig.ui.tap("answer", self.profile.selector("answer"), self.rig.bound("ui"))
+            except UiElementMissing as exc:
+                raise self._timeout(Stage.END_NOT_HANDLED, f"the call page never showed the caller leaving "
+                                                           f"and no incoming screen is left: {exc}") from None
+            self.record.extra["answered_dead_call"] = True
+            event = self.wait_end_event(_voips("joinFailListener"), "end")
+            return event.kind
+        self.stamp(event.kind.removeprefix("voip:"), event)
+        self.verify_end()
+        return event.kind
 
     def _this_call(self, event: CallEvent) -> bool:
         """Events that name a room must name ours; the busy line names the refused room."""
