@@ -195,14 +195,19 @@ def wait_ready(rig: Rig) -> None:
                             f"is WMPF installed and the host app {rig.profile.host_package} running?") from None
 
 
-def restart_host_app(rig: Rig) -> None:
-    """Force-stop and start the host app (it wakes WMPF and registers its listeners at start)."""
+def restart_host_app(rig: Rig, *, wait: bool = True) -> int:
+    """Force-stop and start the host app (it wakes WMPF and registers its listeners at start).
+
+    Returns the timeline mark taken before the restart; with ``wait`` returns once WMPF is ready again.
+    """
     device = rig.session.device
     since = rig.timeline.mark()
     device.shell(f"am force-stop {rig.profile.host_package}", timeout=20)
     result = device.shell2(f"am start -n {rig.profile.host_component}", timeout=20)
     if result.returncode != 0 or "Error" in result.output:
         raise RecoveryError(f"cannot start {rig.profile.host_component} on {rig.serial}: {result.output.strip()}")
+    if not wait:
+        return since
     needed = ["listener_registered"] + (["wmpf_activated"] if rig.profile.has_pattern("wmpf_activated") else [])
     bound = rig.bound("wmpf_recovery")
     try:
@@ -210,3 +215,4 @@ def restart_host_app(rig: Rig) -> None:
             rig.timeline.wait(kind, bound, since=since)
     except WaitTimeout as exc:
         raise RecoveryError(f"the host app restarted on {rig.serial} but WMPF is not ready: {exc}") from None
+    return since
