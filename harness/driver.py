@@ -69,7 +69,7 @@ def _voips(*names: str) -> list[str]:
 class Call:
     """One call on one rig. Use as a context manager; steps raise, the exit records."""
 
-    def __init__(self, rig: Rig, scenario: str, *, test_id: str | None = None) -> None:
+    def __init__(self, rig: Rig, scenario: str, *, test_id: str | None = None, failure_proof: bool = False) -> None:
         self.rig = rig
         self.timeline = rig.timeline
         self.profile = rig.profile
@@ -84,6 +84,8 @@ class Call:
         self.auto_answer = False
         self.seen: dict[str, CallEvent] = {}
         self.written = False
+        if failure_proof:  # the scenario expects a failure: the summary counts it as expected
+            self.record.extra["failure_proof"] = True
 
     # -- context ----------------------------------------------------------------------------------------
     def __enter__(self) -> Call:
@@ -501,26 +503,31 @@ class Call:
 class CallDriver:
     """Places calls on one rig for one scenario; :meth:`run` is the whole standard call."""
 
-    def __init__(self, rig: Rig, scenario: str, *, test_id: str | None = None) -> None:
+    def __init__(self, rig: Rig, scenario: str, *, test_id: str | None = None, failure_proof: bool = False) -> None:
         self.rig = rig
         self.scenario = scenario
         self.test_id = test_id
+        self.failure_proof = failure_proof
         self.records: list[CallRecord] = []
 
     def on(self, rig: Rig) -> CallDriver:
         """A driver for the same scenario on another rig (a variant device)."""
-        return CallDriver(rig, self.scenario, test_id=self.test_id)
+        return CallDriver(rig, self.scenario, test_id=self.test_id, failure_proof=self.failure_proof)
 
     def call(self) -> Call:
-        call = Call(self.rig, self.scenario, test_id=self.test_id)
+        call = Call(self.rig, self.scenario, test_id=self.test_id, failure_proof=self.failure_proof)
         self.records.append(call.record)
         return call
 
     def run(self, *, answer: str | None = None, hang_up: str = "device", hold_s: float | None = None,
             room_type: str | None = None, caller_name: str | None = None,
-            sim: dict[str, Any] | None = None) -> CallRecord:
-        """Place, ring, answer (``tap`` or ``auto``; default per profile), connect, hold, hang up, verify."""
+            sim: dict[str, Any] | None = None, extra: dict[str, Any] | None = None) -> CallRecord:
+        """Place, ring, answer (``tap`` or ``auto``; default per profile), connect, hold, hang up, verify.
+
+        ``extra`` is stored in the record (e.g. ``{"start": "cold"}``) before it is written.
+        """
         with self.call() as call:
+            call.record.extra.update(extra or {})
             call.place(room_type=room_type, caller_name=caller_name,
                        auto_answer=None if answer is None else answer == "auto", sim=sim)
             call.wait_ring()

@@ -19,6 +19,7 @@ from harness.app_profile import AppProfile, load_profile
 from harness.errors import AppProfileError
 from harness.redact import install_log_redaction
 from harness.results_writer import RESULTS_FILE, new_run_id, prepare_run_dir, read_results
+from harness.stats import format_table, latency_table
 
 MARKERS = (
     "wmpf_scenario: a call scenario run against a device (real or simulated)",
@@ -109,9 +110,13 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     outcomes = Counter(r.get("outcome") for r in records)
     stages = Counter(r.get("stage") for r in records if r.get("stage"))
+    proofs = sum(1 for r in records if r.get("stage") and (r.get("extra") or {}).get("failure_proof"))
     terminalreporter.section("wmpf-hil calls")
     terminalreporter.write_line(f"{len(records)} calls: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
     if stages:
-        terminalreporter.write_line("failure stages: " + ", ".join(f"{k} {v}" for k, v in sorted(stages.items())))
+        terminalreporter.write_line("failure stages: " + ", ".join(f"{k} {v}" for k, v in sorted(stages.items()))
+                                    + (f" ({proofs} expected: failure-proof scenarios)" if proofs else ""))
+    for line in format_table(latency_table(records)):
+        terminalreporter.write_line(line)
     terminalreporter.write_line(f"results: {path}" + (f" (reports/latest → {path.parent.name})"
                                                       if os.path.basename(path.parent.parent) == "reports" else ""))

@@ -178,7 +178,7 @@ def rig(lab: Lab, device_session: DeviceSession, timeline: Timeline, app_profile
                 results=results, time_scale=lab.config.sim_time_scale if lab.simulated else 1.0,
                 worker=worker_id())
     wait_ready(ready)
-    return ready
+    return ready.warm_up()
 
 
 @pytest.fixture
@@ -195,7 +195,8 @@ def call(rig: Rig, request: pytest.FixtureRequest) -> Iterator[CallDriver]:
 
     rig.on_record = on_record
     try:
-        yield CallDriver(rig, request.node.name, test_id=request.node.nodeid)
+        yield CallDriver(rig, request.node.name, test_id=request.node.nodeid,
+                         failure_proof=request.node.get_closest_marker("failure_proof") is not None)
     finally:
         rig.on_record = None
 

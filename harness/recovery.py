@@ -84,6 +84,45 @@ def wmpf_state(rig: Rig) -> WmpfState:
     return WmpfState(package, pid, name.group(1) if name else None, code.group(1) if code else None)
 
 
+def wmpf_process_pids(rig: Rig, *, mini_program_only: bool = False) -> list[int]:
+    """Pids of WMPF's processes (``ps -A``): the service and its Mini Program (``:appbrandN``) processes."""
+    package = rig.profile.wmpf_package
+    pids = []
+    for row in rig.session.device.shell("ps -A", timeout=15).splitlines()[1:]:
+        cols = row.split()
+        if len(cols) < 2 or not cols[1].isdigit():
+            continue
+        name = cols[-1]
+        if name.startswith(package + ":appbrand") or (not mini_program_only and name == package):
+            pids.append(int(cols[1]))
+    return pids
+
+
+def kill_pids(rig: Rig, pids: list[int]) -> list[int]:
+    """``kill -9`` these pids (via ``su 0``, then ``su -c``, then plain); the pids killed."""
+    return [pid for pid in pids if _kill9(rig, pid) is not None]
+
+
+def _kill9(rig: Rig, pid: int) -> tuple[str, int] | None:
+    """Kill one pid as root if possible: (the command that worked, device ns just before it)."""
+    failures: list[str] = []
+    for command in (f"su 0 kill -9 {pid}", f"su -c 'kill -9 {pid}'", f"kill -9 {pid}"):
+        result = rig.session.device.shell2(f"date +%s.%N; {command}; echo X4RC:$?", timeout=20)
+        device_ns, rest = _device_time(result.output)
+        rc_match = re.search(r"X4RC:(\d+)", rest)
+        rc = int(rc_match.group(1)) if rc_match else result.returncode
+        said = rest[: rc_match.start()].strip() if rc_match else rest.strip()
+        if device_ns is None:
+            raise LabError(f"cannot read the device clock with 'date +%s.%N' on {rig.serial}: {result.output!r}")
+        if rc == 0 and not re.search(r"not found|denied|not permitted|unknown", said, re.IGNORECASE):
+            return command, device_ns
+        failures.append(f"{command!r} → exit {rc}: {said or 'no output'}")
+    raise RecoveryError(
+        f"cannot kill -9 pid {pid} on {rig.serial}: " + "; ".join(failures) +
+        ". Killing another app's process needs root: a userdebug/eng build with su, or 'adb root' first "
+        "(or use the force_stop method).")
+
+
 def _device_time(output: str) -> tuple[int | None, str]:
     """The leading ``date +%s.%N`` line of ``output`` as device ns, and the rest of the output."""
     first, _, rest = output.partition("\n")
@@ -101,28 +140,18 @@ def kill_wmpf(rig: Rig, method: str = "kill9") -> Kill:
     device = rig.session.device
     state = wmpf_state(rig)
     if method == "force_stop":
-        commands = [f"am force-stop {package}"]
-    else:
-        if state.pid is None:
-            raise RecoveryError(f"WMPF ({package}) is not running on {rig.serial}: nothing to kill -9")
-        commands = [f"su 0 kill -9 {state.pid}", f"su -c 'kill -9 {state.pid}'", f"kill -9 {state.pid}"]
-    failures: list[str] = []
-    for command in commands:
-        result = device.shell2(f"date +%s.%N; {command}; echo X4RC:$?", timeout=20)
-        device_ns, rest = _device_time(result.output)
-        rc_match = re.search(r"X4RC:(\d+)", rest)
-        rc = int(rc_match.group(1)) if rc_match else result.returncode
-        said = rest[: rc_match.start()].strip() if rc_match else rest.strip()
-        if device_ns is None:
-            raise LabError(f"cannot read the device clock with 'date +%s.%N' on {rig.serial}: {result.output!r}")
-        if rc == 0 and not re.search(r"not found|denied|not permitted|unknown", said, re.IGNORECASE):
-            log.info("killed WMPF pid %s on %s with %r", state.pid, rig.serial, command)
-            return Kill(method, command, state.pid, device_ns)
-        failures.append(f"{command!r} → exit {rc}: {said or 'no output'}")
-    raise RecoveryError(
-        f"cannot kill -9 WMPF (pid {state.pid}) on {rig.serial}: " + "; ".join(failures) +
-        ". Killing another app's process needs root: a userdebug/eng build with su, or 'adb root' first "
-        "(or use the force_stop method).")
+        result = device.shell2(f"date +%s.%N; am force-stop {package}", timeout=20)
+        device_ns, _ = _device_time(result.output)
+        if device_ns is None or result.returncode != 0:
+            raise RecoveryError(f"'am force-stop {package}' failed on {rig.serial}: {result.output.strip()!r}")
+        return Kill(method, f"am force-stop {package}", state.pid, device_ns)
+    if state.pid is None:
+        raise RecoveryError(f"WMPF ({package}) is not running on {rig.serial}: nothing to kill -9")
+    killed = _kill9(rig, state.pid)
+    assert killed is not None
+    command, device_ns = killed
+    log.info("killed WMPF pid %s on %s with %r", state.pid, rig.serial, command)
+    return Kill(method, command, state.pid, device_ns)
 
 
 def wait_recovered(rig: Rig, kill: Kill, since: int) -> Recovery:

@@ -61,6 +61,12 @@ class Rig:
             self._ui = UiActions(self.session, self.lab_retry)
         return self._ui
 
+    def warm_up(self) -> Rig:
+        """Start what the first call would otherwise pay for: uiautomator2's server (seconds on a phone)."""
+        self.session.u2.info  # noqa: B018 - one round trip starts and proves the server
+        self.session.clock.estimate()
+        return self
+
     def next_index(self) -> int:
         return next(self._counter)
 

@@ -64,6 +64,7 @@ class Variants:
                       time_scale=self.template.time_scale, on_record=self.template.on_record,
                       worker=self.template.worker)
             wait_ready(rig)
+            rig.warm_up()
         except BaseException:
             session.close()
             child.stop()
