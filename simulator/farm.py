@@ -22,6 +22,8 @@ from simulator import adb_host
 from simulator.adb.server import serve_device
 from simulator.device import SimDevice
 from simulator.errors import SimulatorError
+from simulator.media import MediaRelay, attach_media, media_of
+from simulator.media.relay import DEFAULT_RELAY_PORT
 from simulator.phone.backend import PhoneBackend
 from simulator.ports import DEFAULT_BASE_PORT, candidate_ports
 from simulator.profile import DeviceProfile, load_profile
@@ -65,6 +67,7 @@ class Simulator:
         time_scale: float = 1.0,
         truth_dir: str | Path | None = None,
         start_timeout: float = 60.0,
+        media_base_port: int = DEFAULT_RELAY_PORT,
     ) -> None:
         if devices < 1:
             raise SimulatorError(f"--devices must be at least 1, got {devices}")
@@ -89,6 +92,7 @@ class Simulator:
         self._servers: list[asyncio.Server] = []
         self._phone: PhoneBackend | None = None
         self._truth: TruthRecorder | None = None
+        self.media_relay = MediaRelay(HOST, media_base_port)  # one per simulator (simulator.media)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
@@ -168,10 +172,12 @@ class Simulator:
         if self.truth_dir is not None:
             self._truth = TruthRecorder(self.truth_dir)
         ports = iter(candidate_ports(self.base_port))
+        await self.media_relay.start()
         listening: list[tuple[SimDevice, int]] = []
         for index in range(self.count):
             device = SimDevice(self.profile, index, time_scale=self.time_scale)
             install(device, self._truth)  # WMPF, host app and call page, before the device boots
+            attach_media(device, self.media_relay)  # media: the call page's RTP and the device's tcpdump
             device.boot()
             server, port = await self._listen(device, ports)
             self._sim_devices.append(device)
@@ -198,6 +204,8 @@ class Simulator:
             await self._phone.stop()
         for device in self._sim_devices:
             device.shutdown()
+            media_of(device).shutdown()
+        await self.media_relay.stop()
         for server in self._servers:
             server.close()
         for server in self._servers:

@@ -37,6 +37,11 @@ class Faults:
     slow_cold_start: float = 1.0  # cold start takes this many times longer
     network_down: bool = False  # the device's WeChat connection is down: offline for the backend
     screen_off: bool = False  # the screen is off after boot
+    # media (simulator.media): applied by the relay to a connected call's RTP, live
+    media_loss_pct: float = 0.0  # percent of RTP packets lost in each direction
+    media_jitter_ms: float = 0.0  # RFC 3550 interarrival jitter the network adds
+    media_outage_s: float = 0.0  # setting it starts an outage of this many seconds now (both directions)
+    no_media: bool = False  # calls connect but the media path never opens: no RTP at all
 
     def describe(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,6 +81,11 @@ def parse_faults(profile: DeviceProfile) -> Faults:
                                     hint="a factor >= 1")),
         network_down=r.get("network_down", bool, False, hint="true or false"),
         screen_off=r.get("screen_off", bool, False, hint="true or false"),
+        media_loss_pct=float(r.get("media_loss_pct", (int, float), 0.0, check=lambda v: 0 <= v <= 100,
+                                   hint="a percentage between 0 and 100")),
+        media_jitter_ms=float(r.get("media_jitter_ms", (int, float), 0.0, **nonneg)),
+        media_outage_s=float(r.get("media_outage_s", (int, float), 0.0, **nonneg)),
+        no_media=r.get("no_media", bool, False, hint="true or false"),
     )
     r.reject_unknown()
     return out
@@ -95,6 +105,8 @@ def _coerce(name: str, value: Any) -> Any:
         return int(value)
     if name == "push_drop_rate" and value > 1:
         raise FaultError(f"fault 'push_drop_rate' is a probability between 0 and 1, got {value!r}")
+    if name == "media_loss_pct" and value > 100:
+        raise FaultError(f"fault 'media_loss_pct' is a percentage between 0 and 100, got {value!r}")
     if name == "slow_cold_start" and value < 1:
         raise FaultError(f"fault 'slow_cold_start' is a factor >= 1, got {value!r}")
     return float(value)

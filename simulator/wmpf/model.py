@@ -77,6 +77,10 @@ class WmpfDevice:
             self.miniprogram.on_network_down()
         if fault == "screen_off":
             self.device.android.set_screen_power(not self.faults.screen_off, reason="fault")
+        if fault == "media_outage_s":
+            from simulator.media import media_of
+
+            media_of(self.device).outage_now(self.faults.media_outage_s)
 
     def run_fault_action(self, action: str) -> None:
         device = self.device
@@ -126,4 +130,10 @@ class WmpfDevice:
             "miniProgram": self.miniprogram.state,
             "call": session.describe() if session is not None else None,
             "faults": self.faults.describe(),
+            "media": self._media_describe(),
         }
+
+    def _media_describe(self) -> dict[str, Any]:
+        from simulator.media import media_of
+
+        return media_of(self.device).describe()

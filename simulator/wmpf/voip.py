@@ -127,8 +127,22 @@ class VoipSession:
         self.room.listener_connected()
         self.emit("startVoip")
         self._hang_on("auto")  # when startVoip is configured to come first
+        self._media_connected()
         self.scheduler.later(self.mp.m.timing.timer("calling_period_s"), self._tick)
         self.mp.page_changed()
+
+    def _media_connected(self) -> None:
+        """Media (binding, then RTP with the relay) flows while the call is connected (simulator.media)."""
+        from simulator.media import media_of
+
+        m = self.mp.m
+        media_of(m.device).call_connected(self.room_id, self.room_type, m.faults)
+
+    def _media_ended(self) -> None:
+        if self.connected:
+            from simulator.media import media_of
+
+            media_of(self.mp.m.device).call_ended()
 
     def _tick(self) -> None:
         if self.state != self.CONNECTED:
@@ -208,6 +222,7 @@ class VoipSession:
         self.state = self.ENDED
         self.end_reason = reason
         self.scheduler.cancel_all()
+        self._media_ended()
         self.emit("endVoip", {"keepTime": self.keep_time, "callerName": self.caller,
                               "listenerName": self.listener_name, "roomType": self.room_type, "isCaller": False,
                               "businessType": 2}, reason=reason)
@@ -228,6 +243,7 @@ class VoipSession:
         self.state = self.ENDED
         self.end_reason = self.end_reason or "killed"
         self.scheduler.cancel_all()
+        self._media_ended()
         if was_active:
             self.room.listener_lost()
 
