@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from harness.cli import sim
+from harness.cli import devices, inject, sim
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wmpf-hil", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sim.register(sub)
+    inject.register(sub)
+    devices.register(sub)
     return parser
 
 
