@@ -302,7 +302,11 @@ def parse_profile(data: dict[str, Any], source: str) -> AppProfile:
     bounds = {k: float(bounds_table.get(k, (int, float), v, check=lambda x: 0 < x <= 3600,
                                         hint="seconds, 0 < x <= 3600")) for k, v in BOUND_KEYS.items()}
     bounds_table.reject_unknown()
-    root.reject_unknown()
+    if "capture" in data:  # per-call network capture (harness.capture reads it with capture_config(profile))
+        from harness.capture.config import parse_capture
+
+        parse_capture(data["capture"], source)
+    root.reject_unknown(("capture",))
     return AppProfile(source=source, name=name, host_package=host_package, host_activity=host_activity,
                       wmpf_package=wmpf_package, miniprogram_appid=appid, call_method=method, room_type=room_type,
                       caller_name=caller_name, answer=answer, end_mode=end_mode, env_version=env_version,

@@ -1,0 +1,145 @@
+"""What a call's capture says about its media: per direction packets, bitrate, loss, jitter, gaps; a verdict.
+
+Directions are the device's: ``sent`` (device → network) and ``received``. They come from the Linux cooked
+header's packet type when the capture was taken on the device (``tcpdump -i any``), from ``device_ip`` for a
+host-side capture, and otherwise from who sent the first STUN Binding Request (the device opens the path).
+
+Verdict: ``media_both_ways`` when each direction carried at least ``min_packets`` RTP packets; otherwise the
+failure stage ``no_media`` (no RTP at all, e.g. the binding never completed) or ``one_way_media``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.analysis.rtp_stats import (
+    DEFAULT_DYNAMIC_CLOCKS,
+    STATIC_CLOCKS,
+    DirectionSummary,
+    StreamStats,
+    find_gaps,
+)
+from harness.analysis.tshark import Row, read_rows
+
+GAP_THRESHOLD_S = 1.0
+MIN_PACKETS = 10
+STUN_BINDING_REQUEST = 0x0001
+STUN_BINDING_SUCCESS = 0x0101
+VERDICT_OK = "media_both_ways"
+STAGE_NO_MEDIA = "no_media"
+STAGE_ONE_WAY = "one_way_media"
+
+
+@dataclass
+class MediaAnalysis:
+    pcap: str
+    sent: DirectionSummary
+    received: DirectionSummary
+    stun_requests: int = 0
+    stun_responses: int = 0
+    verdict: str = VERDICT_OK
+    stage: str | None = None
+    reason: str = ""
+    analysis_s: float = 0.0
+    direction_source: str = "sll"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.stage is None
+
+    @property
+    def first_media(self) -> float | None:
+        """Epoch seconds (capture clock) of the first RTP packet either way."""
+        firsts = [t for t in (self.sent.first, self.received.first) if t is not None]
+        return min(firsts) if firsts else None
+
+    def direction(self, name: str) -> dict[str, Any]:
+        return (self.sent if name == "sent" else self.received).to_dict()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"pcap": self.pcap, "verdict": self.verdict, "stage": self.stage, "reason": self.reason,
+                "first_media": self.first_media, "stun_requests": self.stun_requests,
+                "stun_responses": self.stun_responses, "direction_source": self.direction_source,
+                "sent": self.sent.to_dict(), "received": self.received.to_dict(),
+                "analysis_s": round(self.analysis_s, 3)}
+
+
+class _Classifier:
+    def __init__(self, device_ip: str | None) -> None:
+        self.device_ip = device_ip
+        self.device: tuple[str, int] | None = None
+        self.source = "sll"
+
+    def outgoing(self, row: Row) -> bool:
+        if row.pkttype is not None:
+            return row.pkttype == 4
+        if self.device_ip is not None:
+            self.source = "device_ip"
+            return row.src[0] == self.device_ip
+        if self.device is None:
+            self.device = row.src  # the first binding request (or, failing that, the first RTP packet)
+            self.source = "stun" if row.stun_type == STUN_BINDING_REQUEST else "first_packet"
+        return row.src == self.device
+
+
+def analyze_rows(rows: Iterable[Row], pcap: str = "", *, device_ip: str | None = None,
+                 clocks: Mapping[int, int] | None = None, gap_threshold_s: float = GAP_THRESHOLD_S,
+                 min_packets: int = MIN_PACKETS) -> MediaAnalysis:
+    started = time.perf_counter()
+    clock_map = {**STATIC_CLOCKS, **DEFAULT_DYNAMIC_CLOCKS, **(clocks or {})}
+    classify = _Classifier(device_ip)
+    streams: dict[tuple[int, tuple[str, int], tuple[str, int]], StreamStats] = {}
+    times: dict[str, list[float]] = {"sent": [], "received": []}
+    stun_req = stun_resp = 0
+    for row in rows:
+        if row.stun_type is not None:
+            if row.stun_type == STUN_BINDING_REQUEST:
+                stun_req += 1
+                if classify.device is None and row.pkttype is None and device_ip is None:
+                    classify.outgoing(row)
+            elif row.stun_type == STUN_BINDING_SUCCESS:
+                stun_resp += 1
+            continue
+        if row.ssrc is None or row.seq is None or row.timestamp is None or row.pt is None:
+            continue
+        key = (row.ssrc, row.src, row.dst)
+        stream = streams.get(key)
+        if stream is None:
+            direction = "sent" if classify.outgoing(row) else "received"
+            stream = streams[key] = StreamStats(row.ssrc, row.pt, row.src, row.dst, direction, clock_map.get(row.pt))
+        stream.add(row)
+        times[stream.direction].append(row.time)
+    for s in streams.values():
+        s.finish()
+    by_dir = {d: DirectionSummary(d, sorted((s for s in streams.values() if s.direction == d),
+                                            key=lambda s: s.first), find_gaps(times[d], gap_threshold_s))
+              for d in ("sent", "received")}
+    out = MediaAnalysis(pcap, by_dir["sent"], by_dir["received"], stun_req, stun_resp,
+                        direction_source=classify.source)
+    sent, received = out.sent.packets, out.received.packets
+    if sent == 0 and received == 0:
+        out.verdict = out.stage = STAGE_NO_MEDIA
+        out.reason = ("no RTP in the capture" + (f" ({stun_req} binding requests, {stun_resp} answered)"
+                                                 if stun_req else ""))
+    elif sent < min_packets or received < min_packets:
+        out.verdict = out.stage = STAGE_ONE_WAY
+        out.reason = f"RTP one way only: {sent} packets sent, {received} received (need {min_packets} each way)"
+    out.analysis_s = time.perf_counter() - started
+    return out
+
+
+def analyze_pcap(pcap: str | Path, *, device_ip: str | None = None, clocks: Mapping[int, int] | None = None,
+                 gap_threshold_s: float = GAP_THRESHOLD_S, min_packets: int = MIN_PACKETS,
+                 decode_ports: Sequence[str] = (), tshark: str | None = None) -> MediaAnalysis:
+    """Analyse one capture with tshark ``-T fields``; raise :class:`TsharkError` if tshark cannot read it."""
+    started = time.perf_counter()
+    rows = read_rows(pcap, tshark=tshark, decode_ports=decode_ports)
+    out = analyze_rows(rows, str(pcap), device_ip=device_ip, clocks=clocks, gap_threshold_s=gap_threshold_s,
+                       min_packets=min_packets)
+    out.analysis_s = time.perf_counter() - started
+    return out
