@@ -98,3 +98,13 @@ def test_jitter_model_gives_the_configured_mean_delay_difference() -> None:
     delays = [imp.decide("down", 0.0) for _ in range(5000)]
     diffs = [abs(a - b) * 1000 for a, b in itertools.pairwise(delays)]
     assert statistics.mean(diffs) == pytest.approx(10.0, rel=0.05)
+
+
+def test_media_stops_when_wmpf_dies_mid_call(make_sim) -> None:
+    sim = make_sim(1, time_scale=0.2)
+    connect_call(sim)
+    wait_for(lambda: (media_state(sim)["call"] or {}).get("receivedRtp", 0) > 10, 5, "media flowing")
+    model = model_of(sim.device(0))
+    sim.call(lambda: apply_fault(model, "kill_wmpf"))
+    wait_for(lambda: media_state(sim)["call"] is None, 5, "media stopped with the call page")
+    assert sim.media_relay.legs == 0

@@ -62,7 +62,7 @@ class CallMedia:
     async def start(self) -> None:
         relay = self.media.relay
         if relay is None or relay.port is None:
-            log.warning("%s: no media relay in this simulator; call %s has no media", self.media.serial,
+            log.debug("%s: no media relay in this simulator; call %s has no media", self.media.serial,
                         self.room_id)
             return
         loop = asyncio.get_running_loop()
