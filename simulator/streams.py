@@ -177,3 +177,31 @@ class NullWriter:
 
     async def close(self) -> None:
         return None
+
+
+class SocketStream:
+    """An asyncio TCP connection seen as a :class:`ByteReader` and :class:`ByteWriter`.
+
+    Lets code written for device streams (the HTTP server) also serve a host-side socket, such as the
+    simulated phone's API; a reset reads as end of stream and a failed write raises :class:`StreamClosed`.
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reader = reader
+        self._writer = writer
+
+    async def read(self, n: int = 65536) -> bytes:
+        try:
+            return await self._reader.read(n)
+        except ConnectionError:
+            return b""
+
+    async def write(self, data: bytes) -> None:
+        try:
+            self._writer.write(data)
+            await self._writer.drain()
+        except (ConnectionError, RuntimeError) as exc:
+            raise StreamClosed(f"socket closed: {exc}") from exc
+
+    async def close(self) -> None:
+        self._writer.close()

@@ -6,6 +6,7 @@ import asyncio
 import http.client
 import json
 import re
+import socket
 from urllib.parse import urlsplit
 
 import pytest
@@ -133,5 +134,33 @@ def test_control_endpoints_and_device_state() -> None:
             await bed.until(lambda: (bed.backend.rooms[room].end_reason == "cancelled"), 3, "caller cancelled")
             calls = await bed.run(bed.client.request, "GET", f"/calls?sn={sn}")
             assert [c["roomId"] for c in calls] == [room]
+
+    asyncio.run(main())
+
+
+def raw_bytes(url: str, data: bytes) -> bytes:
+    """Send ``data`` on a fresh connection and read until the server closes it."""
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
+        sock.sendall(data)
+        out = b""
+        while chunk := sock.recv(65536):
+            out += chunk
+    return out
+
+
+def test_protocol_errors_answer_json_and_close() -> None:
+    """The shared HTTP server answers the phone's bad requests in the phone's error shape."""
+    async def main() -> None:
+        async with TestBed() as bed:
+            for data, status in [(b"POST /callWMPF HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", b"411"),
+                                 (b"POST /callWMPF HTTP/1.1\r\nContent-Length: 2000000\r\n\r\n", b"413"),
+                                 (b"garbage\r\n\r\n", b"400")]:
+                out = await bed.run(raw_bytes, bed.url, data)
+                head, _, body = out.partition(b"\r\n\r\n")
+                assert head.startswith(b"HTTP/1.1 " + status) and b"Connection: close" in head
+                assert json.loads(body)["errCode"] == 1004
+            out = await bed.run(raw_bytes, bed.url, b"GET /devices HTTP/1.1\nConnection: close\n\n")
+            assert out.startswith(b"HTTP/1.1 200 ") and b'"modelId"' in out
 
     asyncio.run(main())

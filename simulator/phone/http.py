@@ -1,8 +1,9 @@
-"""A minimal HTTP/1.1 server on asyncio streams, JSON in and out.
+"""The simulated phone's JSON API on loopback TCP, served by the simulator's one HTTP server.
 
-The simulated phone backend runs on the simulator's own event loop (so it can touch device models without
-locks), which rules out ``http.server``'s threads. This is only what loopback test clients need:
-``Content-Length`` bodies, keep-alive, JSON responses, and errors that name what is wrong.
+The backend runs on the simulator's own event loop (so it can touch device models without locks); the wire
+protocol is :mod:`simulator.http` over a :class:`~simulator.streams.SocketStream`. What is the phone's own:
+JSON in and out, errors as ``{"errCode", "errMsg"}`` (bad requests too), a 1 MiB body limit with no chunked
+bodies (loopback test clients send ``Content-Length``), and an idle timeout for keep-alive clients.
 """
 
 from __future__ import annotations
@@ -13,16 +14,15 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+
+from simulator import http
+from simulator.streams import SocketStream
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1 << 20
-MAX_HEADER_LINES = 100
 IDLE_TIMEOUT_S = 60.0
-REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
-           411: "Length Required", 413: "Payload Too Large", 500: "Internal Server Error",
-           503: "Service Unavailable"}
+LIMITS = http.Limits(max_body=MAX_BODY, chunked=False)
 
 
 class HttpError(Exception):
@@ -35,13 +35,14 @@ class HttpError(Exception):
 
 
 @dataclass
-class Request:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes = b""
+class Request(http.Request):
+    """A parsed request plus what the phone's router adds: path parameters and a JSON body reader."""
+
     params: dict[str, str] = field(default_factory=dict)  # filled by the router from the path pattern
+
+    @classmethod
+    def of(cls, request: http.Request) -> Request:
+        return cls(request.method, request.target, request.version, request.headers, request.body)
 
     def json(self) -> Any:
         if not self.body:
@@ -55,6 +56,15 @@ class Request:
 
 
 Handler = Callable[[Request], Awaitable[tuple[int, Any]]]
+
+
+def json_response(status: int, body: Any) -> http.Response:
+    return http.Response(status, json.dumps(body, ensure_ascii=False).encode("utf-8"),
+                         content_type="application/json; charset=utf-8")
+
+
+def _protocol_error(exc: http.HttpProtocolError) -> http.Response:
+    return json_response(exc.status, {"errCode": 1004, "errMsg": str(exc)})
 
 
 class HttpServer:
@@ -82,71 +92,21 @@ class HttpServer:
         task = asyncio.current_task()
         if task is not None:
             self._clients.add(task)
+        stream = SocketStream(reader, writer)
         try:
-            while True:
-                try:
-                    request = await asyncio.wait_for(self._read(reader), IDLE_TIMEOUT_S)
-                except HttpError as exc:
-                    await self._write(writer, exc.status, exc.body, keep_alive=False)
-                    return
-                if request is None:
-                    return
-                try:
-                    status, body = await self.handler(request)
-                except HttpError as exc:
-                    status, body = exc.status, exc.body
-                except Exception as exc:  # a bug in a route must not kill the server
-                    log.exception("phone backend: %s %s failed", request.method, request.path)
-                    status, body = 500, {"errCode": 1002, "errMsg": f"internal error: {type(exc).__name__}: {exc}"}
-                keep = request.headers.get("connection", "").lower() != "close"
-                await self._write(writer, status, body, keep_alive=keep)
-                if not keep:
-                    return
-        except (asyncio.TimeoutError, ConnectionError, asyncio.IncompleteReadError):
-            pass
+            await http.serve_connection(stream, stream, self._respond, limits=LIMITS, idle_timeout=IDLE_TIMEOUT_S,
+                                        on_error=_protocol_error)
         finally:
             if task is not None:
                 self._clients.discard(task)
-            writer.close()
 
-    async def _read(self, reader: asyncio.StreamReader) -> Request | None:
-        line = await reader.readline()
-        if not line:
-            return None
+    async def _respond(self, raw: http.Request) -> http.Response:
+        request = Request.of(raw)
         try:
-            method, target, version = line.decode("latin-1").rstrip("\r\n").split(" ", 2)
-        except ValueError:
-            raise HttpError(400, {"errCode": 1004, "errMsg": f"malformed request line {line[:80]!r}"}) from None
-        if not version.startswith("HTTP/1."):
-            raise HttpError(400, {"errCode": 1004, "errMsg": f"unsupported protocol {version!r}"})
-        headers: dict[str, str] = {}
-        for _ in range(MAX_HEADER_LINES):
-            raw = await reader.readline()
-            if raw in (b"\r\n", b"\n", b""):
-                break
-            name, _, value = raw.decode("latin-1").partition(":")
-            headers[name.strip().lower()] = value.strip()
-        else:
-            raise HttpError(400, {"errCode": 1004, "errMsg": "too many header lines"})
-        if headers.get("transfer-encoding", "").lower() == "chunked":
-            raise HttpError(411, {"errCode": 1004, "errMsg": "chunked bodies are not supported; send Content-Length"})
-        try:
-            length = int(headers.get("content-length", "0"))
-        except ValueError:
-            raise HttpError(400, {"errCode": 1004, "errMsg": "bad Content-Length"}) from None
-        if length > MAX_BODY:
-            raise HttpError(413, {"errCode": 1004, "errMsg": f"body of {length} bytes exceeds {MAX_BODY}"})
-        body = await reader.readexactly(length) if length else b""
-        url = urlsplit(target)
-        return Request(method=method.upper(), path=unquote(url.path), headers=headers, body=body,
-                       query=dict(parse_qsl(url.query, keep_blank_values=True)))
-
-    @staticmethod
-    async def _write(writer: asyncio.StreamWriter, status: int, body: Any, *, keep_alive: bool) -> None:
-        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        head = (f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}\r\n"
-                "Content-Type: application/json; charset=utf-8\r\n"
-                f"Content-Length: {len(payload)}\r\n"
-                f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n")
-        writer.write(head.encode("latin-1") + payload)
-        await writer.drain()
+            status, body = await self.handler(request)
+        except HttpError as exc:
+            status, body = exc.status, exc.body
+        except Exception as exc:  # a bug in a route must not kill the server
+            log.exception("phone backend: %s %s failed", request.method, request.path)
+            status, body = 500, {"errCode": 1002, "errMsg": f"internal error: {type(exc).__name__}: {exc}"}
+        return json_response(status, body)

@@ -16,9 +16,9 @@ import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from simulator.http import Request, Response, serve_connection
 from simulator.processes import Process
 from simulator.streams import ByteReader, ByteWriter, StreamClosed
-from simulator.uia2.http import Request, Response, serve_connection
 from simulator.uia2.methods import AutomatorService
 
 if TYPE_CHECKING:

@@ -1,17 +1,21 @@
-"""A minimal HTTP/1.1 server over the device's byte streams.
+"""The simulator's one HTTP/1.1 server, over :class:`ByteReader` / :class:`ByteWriter` streams.
 
-uiautomator2 opens one adb ``tcp:9008`` stream per request through :mod:`http.client`, so the server only
-needs request line + headers + a ``Content-Length`` (or chunked) body, and answers with ``Content-Length``.
-Keep-alive is honoured anyway, because curl through ``adb forward`` and other clients reuse connections.
-Hand-written rather than ``h11`` because the venv has no HTTP server library and the protocol slice is tiny.
+Two users share it: uiautomator2's on-device JSON-RPC server (reached through adb ``tcp:9008`` streams) and
+the simulated phone's backend (a loopback TCP socket, adapted with :class:`~simulator.streams.SocketStream`).
+Both only need request line + headers + a ``Content-Length`` (or chunked) body, keep-alive, and answers with
+``Content-Length``; each tunes the rest (body limit, chunked bodies, idle timeout, how a bad request is
+answered). Hand-written rather than ``h11`` because the venv has no HTTP server library, the protocol slice is
+tiny, and both users must run on the simulator's own event loop (which rules out ``http.server``'s threads).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from simulator.streams import ByteReader, ByteWriter, StreamClosed
 
@@ -20,7 +24,11 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
 class HttpProtocolError(Exception):
-    """The client sent something that is not HTTP/1.x; the connection answers 400 and closes."""
+    """The client sent something the server cannot take; the connection answers ``status`` and closes."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass
@@ -33,7 +41,12 @@ class Request:
 
     @property
     def path(self) -> str:
-        return self.target.split("?", 1)[0]
+        """The target's path, percent-decoded, without the query."""
+        return unquote(urlsplit(self.target).path)
+
+    @property
+    def query(self) -> dict[str, str]:
+        return dict(parse_qsl(urlsplit(self.target).query, keep_blank_values=True))
 
     @property
     def keep_alive(self) -> bool:
@@ -63,6 +76,27 @@ class Response:
 
 
 Handler = Callable[[Request], Awaitable[Response]]
+ErrorResponder = Callable[[HttpProtocolError], Response]
+
+
+def plain_error(exc: HttpProtocolError) -> Response:
+    """The default answer to a bad request: its status and a line of text naming what is wrong."""
+    try:
+        reason = HTTPStatus(exc.status).phrase
+    except ValueError:
+        reason = "Error"
+    return Response(exc.status, f"{reason}: {exc}\n".encode())
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one server accepts: the largest body, and whether chunked bodies are read or refused (411)."""
+
+    max_body: int = MAX_BODY_BYTES
+    chunked: bool = True
+
+
+DEFAULT_LIMITS = Limits()
 
 
 class BufferedReader:
@@ -109,38 +143,58 @@ class BufferedReader:
         return out
 
 
-async def read_request(reader: BufferedReader) -> Request | None:
+async def _read_head(reader: BufferedReader) -> list[str] | None:
+    """The request line and header lines (CRLF or bare LF ends a line); None on a clean close before it."""
+    lines: list[str] = []
+    budget = MAX_HEADER_BYTES
+    while True:
+        raw = await reader.read_until(b"\n", budget)
+        if raw is None:
+            if lines:
+                raise HttpProtocolError("connection closed in the middle of a request")
+            return None
+        budget -= len(raw)
+        if budget < 0:
+            raise HttpProtocolError(f"header section longer than {MAX_HEADER_BYTES} bytes")
+        line = raw.decode("latin-1").rstrip("\r\n")
+        if not line:
+            return lines
+        lines.append(line)
+
+
+async def read_request(reader: BufferedReader, limits: Limits = DEFAULT_LIMITS) -> Request | None:
     """Parse one request; None when the client closed the connection between requests."""
-    head = await reader.read_until(b"\r\n\r\n", MAX_HEADER_BYTES)
-    if head is None:
+    lines = await _read_head(reader)
+    if lines is None:
         return None
-    lines = head.decode("latin-1").split("\r\n")
     parts = lines[0].split()
     if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-        raise HttpProtocolError(f"bad request line {lines[0]!r}")
+        raise HttpProtocolError(f"bad request line {lines[0][:80]!r}")
     headers: dict[str, str] = {}
     for line in lines[1:]:
-        if not line:
-            continue
         name, sep, value = line.partition(":")
         if not sep:
-            raise HttpProtocolError(f"bad header line {line!r}")
+            raise HttpProtocolError(f"bad header line {line[:80]!r}")
         headers[name.strip().lower()] = value.strip()
     request = Request(parts[0].upper(), parts[1], parts[2], headers)
     if "chunked" in headers.get("transfer-encoding", "").lower():
-        request.body = await _read_chunked(reader)
+        if not limits.chunked:
+            raise HttpProtocolError("chunked bodies are not supported; send Content-Length", 411)
+        request.body = await _read_chunked(reader, limits.max_body)
     elif "content-length" in headers:
         try:
             length = int(headers["content-length"])
         except ValueError as exc:
             raise HttpProtocolError(f"bad Content-Length {headers['content-length']!r}") from exc
-        if not 0 <= length <= MAX_BODY_BYTES:
-            raise HttpProtocolError(f"Content-Length {length} out of range")
+        if length < 0:
+            raise HttpProtocolError(f"negative Content-Length {length}")
+        if length > limits.max_body:
+            raise HttpProtocolError(f"body of {length} bytes exceeds {limits.max_body}", 413)
         request.body = await reader.read_exactly(length)
     return request
 
 
-async def _read_chunked(reader: BufferedReader) -> bytes:
+async def _read_chunked(reader: BufferedReader, max_body: int) -> bytes:
     body = bytearray()
     while True:
         size_line = await reader.read_until(b"\r\n", 1024)
@@ -156,21 +210,24 @@ async def _read_chunked(reader: BufferedReader) -> bytes:
             return bytes(body)
         body += await reader.read_exactly(size + 2)
         del body[-2:]
-        if len(body) > MAX_BODY_BYTES:
-            raise HttpProtocolError("chunked body too large")
+        if len(body) > max_body:
+            raise HttpProtocolError(f"chunked body exceeds {max_body} bytes", 413)
 
 
-async def serve_connection(reader: ByteReader, writer: ByteWriter, handler: Handler,
-                           *, should_stop: Callable[[], bool] = lambda: False) -> None:
-    """Serve requests on one connection until the client closes it or ``should_stop()`` turns true."""
+async def serve_connection(reader: ByteReader, writer: ByteWriter, handler: Handler, *,
+                           should_stop: Callable[[], bool] = lambda: False, limits: Limits = DEFAULT_LIMITS,
+                           idle_timeout: float | None = None, on_error: ErrorResponder = plain_error) -> None:
+    """Serve requests on one connection until the client closes it, ``should_stop()`` turns true, or no
+    complete request arrives within ``idle_timeout`` seconds (so idle keep-alive clients do not pile up)."""
     buffered = BufferedReader(reader)
     try:
         while not should_stop():
             try:
-                request = await read_request(buffered)
+                request = await asyncio.wait_for(read_request(buffered, limits), idle_timeout)
             except HttpProtocolError as exc:
-                bad = Response(400, f"Bad Request: {exc}\n".encode())
-                await writer.write(bad.encode(keep_alive=False))
+                await writer.write(on_error(exc).encode(keep_alive=False))
+                return
+            except asyncio.TimeoutError:
                 return
             if request is None:
                 return
