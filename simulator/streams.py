@@ -32,12 +32,40 @@ class ByteWriter(Protocol):
         ...
 
 
+class Waiters:
+    """Tasks parked until the next state change of an object that lives on one event loop.
+
+    No lock is needed there: a task that must wait (for data, for room, for an acknowledgement) parks on a
+    future, every state change wakes all of them, and each re-checks its own condition in a loop. Pipes and
+    adb streams both work this way.
+    """
+
+    def __init__(self) -> None:
+        self._futures: list[asyncio.Future[None]] = []
+
+    async def wait(self) -> None:
+        """Park until the next :meth:`wake_all`."""
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._futures.append(fut)
+        try:
+            await fut
+        finally:
+            if fut in self._futures:
+                self._futures.remove(fut)
+
+    def wake_all(self) -> None:
+        futures, self._futures = self._futures, []
+        for fut in futures:
+            if not fut.done():
+                fut.set_result(None)
+
+
 class Pipe:
     """A bounded in-memory pipe: one side writes, the other reads.
 
     ``close()`` ends the stream for the reader (EOF after buffered data); ``close_read()`` tells writers the
     reader is gone, so their next ``write`` raises :class:`StreamClosed`. All users run on one event loop,
-    so no lock is needed: waiters park on futures that every state change resolves.
+    so no lock is needed: waiters park in :class:`Waiters` that every state change wakes.
     """
 
     def __init__(self, limit: int = 256 * 1024) -> None:
@@ -45,7 +73,7 @@ class Pipe:
         self._limit = limit
         self._eof = False
         self._reader_gone = False
-        self._waiters: list[asyncio.Future[None]] = []
+        self._waiters = Waiters()
 
     @property
     def eof(self) -> bool:
@@ -65,27 +93,27 @@ class Pipe:
                 raise StreamClosed("pipe closed")
             room = self._limit - len(self._buf)
             if room <= 0:
-                await self._wait()
+                await self._waiters.wait()
                 continue
             self._buf += view[:room]
             view = view[room:]
-            self._notify()
+            self._waiters.wake_all()
 
     def feed_nowait(self, data: bytes) -> None:
         """Append without waiting (the caller bounds the amount, e.g. by adb's one-WRTE-per-OKAY rule)."""
         if self._reader_gone or self._eof or not data:
             return
         self._buf += data
-        self._notify()
+        self._waiters.wake_all()
 
     async def read(self, n: int = 65536) -> bytes:
         while not self._buf and not self._eof and not self._reader_gone:
-            await self._wait()
+            await self._waiters.wait()
         if not self._buf:
             return b""
         chunk = bytes(self._buf[:n])
         del self._buf[:n]
-        self._notify()
+        self._waiters.wake_all()
         return chunk
 
     async def readline(self) -> bytes:
@@ -95,14 +123,14 @@ class Pipe:
             if idx >= 0:
                 line = bytes(self._buf[: idx + 1])
                 del self._buf[: idx + 1]
-                self._notify()
+                self._waiters.wake_all()
                 return line
             if self._eof or self._reader_gone:
                 line = bytes(self._buf)
                 self._buf.clear()
-                self._notify()
+                self._waiters.wake_all()
                 return line
-            await self._wait()
+            await self._waiters.wait()
 
     async def readexactly(self, n: int) -> bytes:
         """Return exactly ``n`` bytes; raise :class:`asyncio.IncompleteReadError` at a short end of stream."""
@@ -125,27 +153,12 @@ class Pipe:
 
     def close_nowait(self) -> None:
         self._eof = True
-        self._notify()
+        self._waiters.wake_all()
 
     def close_read(self) -> None:
         self._reader_gone = True
         self._buf.clear()
-        self._notify()
-
-    async def _wait(self) -> None:
-        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(fut)
-        try:
-            await fut
-        finally:
-            if fut in self._waiters:
-                self._waiters.remove(fut)
-
-    def _notify(self) -> None:
-        waiters, self._waiters = self._waiters, []
-        for fut in waiters:
-            if not fut.done():
-                fut.set_result(None)
+        self._waiters.wake_all()
 
 
 class EmptyReader:

@@ -18,7 +18,7 @@ import asyncio
 from collections import deque
 from typing import Protocol
 
-from simulator.streams import StreamClosed
+from simulator.streams import StreamClosed, Waiters
 
 
 class StreamOwner(Protocol):
@@ -56,7 +56,7 @@ class AdbStream:
         self._out_size = 0
         self._awaiting_okay = False
         self._closed = False  # no more traffic either way (we or the host closed)
-        self._waiters: list[asyncio.Future[None]] = []
+        self._waiters = Waiters()
 
     def __repr__(self) -> str:
         return f"<AdbStream {self.local_id}/{self.remote_id} {self.service!r}>"
@@ -77,13 +77,13 @@ class AdbStream:
             self.owner.send_okay(self.local_id, self.remote_id)
         else:
             self._okay_owed = True
-        self._wake()
+        self._waiters.wake_all()
 
     def on_okay(self) -> None:
         """The host acknowledged our last WRTE: the next one may go."""
         self._awaiting_okay = False
         self._pump()
-        self._wake()
+        self._waiters.wake_all()
 
     def on_peer_close(self) -> None:
         """The host closed the stream (or the connection died): end everything and cancel the service."""
@@ -91,14 +91,14 @@ class AdbStream:
         self._in_eof = True
         self._out.clear()
         self._out_size = 0
-        self._wake()
+        self._waiters.wake_all()
         if self.task is not None and not self.task.done() and self.task is not asyncio.current_task():
             self.task.cancel()
 
     # -- ByteReader ---------------------------------------------------------------------------------
     async def read(self, n: int = 65536) -> bytes:
         while not self._in and not self._in_eof:
-            await self._wait()
+            await self._waiters.wait()
         if not self._in:
             return b""
         head = self._in[0]
@@ -138,7 +138,7 @@ class AdbStream:
         self._out_size += len(data)
         self._pump()
         while self._out_size > self.OUT_LIMIT and not self._closed:
-            await self._wait()
+            await self._waiters.wait()
         if self._closed:
             raise StreamClosed(f"adb stream {self.service!r} was closed by the host")
         try:
@@ -149,12 +149,12 @@ class AdbStream:
     async def close(self) -> None:
         """Send what is queued, then CLSE. Safe to call twice or after the host closed."""
         while self._out and not self._closed:
-            await self._wait()
+            await self._waiters.wait()
         if not self._closed:
             self._closed = True
             self._in_eof = True
             self.owner.send_close(self.local_id, self.remote_id)
-            self._wake()
+            self._waiters.wake_all()
         self.owner.forget(self)
 
     # -- internals ----------------------------------------------------------------------------------
@@ -184,18 +184,3 @@ class AdbStream:
         self._out_size -= len(payload)
         self._awaiting_okay = True
         self.owner.send_write(self.local_id, self.remote_id, payload)
-
-    async def _wait(self) -> None:
-        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(fut)
-        try:
-            await fut
-        finally:
-            if fut in self._waiters:
-                self._waiters.remove(fut)
-
-    def _wake(self) -> None:
-        waiters, self._waiters = self._waiters, []
-        for fut in waiters:
-            if not fut.done():
-                fut.set_result(None)
