@@ -83,3 +83,20 @@ class Phone:
 
     def hang_up(self, room_id: str) -> dict[str, Any]:
         return self.request("POST", f"/calls/{room_id}/hangup", {})
+
+    def lose_network(self, room_id: str) -> dict[str, Any]:
+        """The caller's network drops mid-call (the device sees the call aborted)."""
+        return self.request("POST", f"/calls/{room_id}/network_loss", {})
+
+    # -- what a lab's fault bot (or the simulator) adds ---------------------------------------------
+    def device_state(self, sn: str) -> dict[str, Any]:
+        """``GET /devices/<sn>``: the backend's full view of one device (the simulator's includes WMPF state)."""
+        return self.request("GET", f"/devices/{sn}")
+
+    def fault(self, sn: str, fault: str, value: Any = True) -> dict[str, Any]:
+        """``POST /control/faults``: set a fault condition or run a fault action on device ``sn``."""
+        return self.request("POST", "/control/faults", {"sn": sn, "fault": fault, "value": value})
+
+    def push(self, sn: str, msg: str) -> Any:
+        """``POST /control/push``: any text through the device's WMPF push channel (malformed pushes)."""
+        return self.request("POST", "/control/push", {"sn": sn, "msg": msg})
