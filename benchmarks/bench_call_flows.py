@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _common import save, summary_ms
 
-from simulator.phone.testbed import TestBed
+from tests.testbed import TestBed
 
 EXPECTED = ["callPageOnShow", "hangOnVoip", "startVoip", "calling", "hangUpVoip", "endVoip", "finishVoip"]
 

@@ -7,10 +7,10 @@ import time
 from typing import Any
 
 import simulator
+from harness.phone import Phone
 from simulator.media import media_of
-from simulator.phone.client import PhoneClient
-from simulator.phone.testbed import profile_with
 from simulator.profile import DeviceProfile
+from tests.testbed import place_call, profile_with
 
 
 def media_profile(*, faults: dict[str, Any] | None = None, media: dict[str, Any] | None = None,
@@ -54,10 +54,10 @@ def connect_call(sim: simulator.Simulator, index: int = 0, room_type: str = "voi
     """Place a call from the simulated phone, answer it on the device's screen, wait until it is connected."""
     info = sim.devices[index]
     assert info.phone is not None
-    phone = PhoneClient(info.phone)
+    phone = Phone(info.phone)
     wait_for(lambda: any(d["sn"] == info.sn and d.get("activated") and d.get("pushToken") for d in phone.devices()),
              20, "device activated")
-    room = phone.call(info.sn, room_type=room_type)
+    room = place_call(phone, info.sn, room_type=room_type)
     wait_for(lambda: _tap(sim, index, (":id/answer", ":id/voip_answer")), 20, "the answer button")
     wait_for(lambda: phone.call_state(room)["state"] == "connected", 20, "call connected")
     return room
@@ -66,7 +66,7 @@ def connect_call(sim: simulator.Simulator, index: int = 0, room_type: str = "voi
 def hang_up(sim: simulator.Simulator, room: str, index: int = 0) -> None:
     info = sim.devices[index]
     assert info.phone is not None
-    PhoneClient(info.phone).hang_up(room)
+    Phone(info.phone).hang_up(room)
     dev = sim.device(index)
     wait_for(lambda: sim.call(lambda: media_of(dev).call is None), 10, "media stopped")
 

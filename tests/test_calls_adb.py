@@ -16,15 +16,15 @@ from typing import Any, TypeVar
 
 import pytest
 
+from harness.phone import Phone
 from simulator import adb_host
 from simulator.adb.server import serve_device
 from simulator.device import SimDevice
 from simulator.phone.backend import PhoneBackend
-from simulator.phone.client import PhoneClient
-from simulator.phone.testbed import TestBed
 from simulator.ports import candidate_ports
 from simulator.profile import load_profile
 from simulator.wmpf import TruthRecorder, install, model_of
+from tests.testbed import TestBed, place_call
 
 DEVICE_PORT = int(os.environ.get("WMPF_HIL_TEST_DEVICE_PORT", "20000")) + 700
 SCALE = 0.05
@@ -46,7 +46,7 @@ class WmpfFarm:
         self._servers: list[asyncio.AbstractServer] = []
         self.backend: PhoneBackend | None = None
         self.run(self._start(count, base_port), 30)
-        self.client = PhoneClient(self.url)
+        self.client = Phone(self.url)
         for serial in self.serials:
             adb_host.connect(adb_server.port, serial)
         adb_host.wait_states(adb_server.port, self.serials, ("device",), timeout=30)
@@ -173,7 +173,7 @@ def sn(farm: WmpfFarm) -> str:
 
 
 def test_answered_then_caller_hangs_up(farm: WmpfFarm) -> None:
-    room = farm.client.call(sn(farm), nick_name="Alice")
+    room = place_call(farm.client, sn(farm), nick_name="Alice")
     tap_resource(farm, "wmpfhost:id/answer")
     wait_events(farm, room, "calling")
     farm.client.hang_up(room)
@@ -187,21 +187,21 @@ def test_answered_then_caller_hangs_up(farm: WmpfFarm) -> None:
 
 
 def test_rejected_on_host_screen(farm: WmpfFarm) -> None:
-    room = farm.client.call(sn(farm))
+    room = place_call(farm.client, sn(farm))
     tap_resource(farm, "wmpfhost:id/decline")
     assert wait_events(farm, room, "endVoip")[:2] == ["rejectVoip", "endVoip"]
     assert farm.client.call_state(room)["endReason"] == "rejected"
 
 
 def test_cancelled_and_timed_out_ring_out_on_the_host_screen(farm: WmpfFarm) -> None:
-    room = farm.client.call(sn(farm))
+    room = place_call(farm.client, sn(farm))
     farm.wait(lambda: farm.devices[0].android.screen.top().activity.endswith(".IncomingCallActivity"), 5, "ringing")
     farm.client.cancel(room)
     assert "cancelVoip" in farm.client.call_state(room)["callerEvents"][-2]["eventName"]
     # the host screen keeps ringing (it never heard of the cancel); answering joins a dead room
     tap_resource(farm, "wmpfhost:id/answer")
     assert wait_events(farm, room, "endVoip")[:2] == ["joinFailListener", "endVoip"]
-    timeout_room = farm.client.call(sn(farm))
+    timeout_room = place_call(farm.client, sn(farm))
     deadline = time.monotonic() + 8
     while farm.client.call_state(timeout_room)["state"] != "ended" and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -209,10 +209,10 @@ def test_cancelled_and_timed_out_ring_out_on_the_host_screen(farm: WmpfFarm) -> 
 
 
 def test_busy_and_aborted(farm: WmpfFarm) -> None:
-    room = farm.client.call(sn(farm), nick_name="Alice")
+    room = place_call(farm.client, sn(farm), nick_name="Alice")
     tap_resource(farm, "wmpfhost:id/answer")
     wait_events(farm, room, "calling")
-    second = farm.client.call(sn(farm), nick_name="Carol")
+    second = place_call(farm.client, sn(farm), nick_name="Carol")
     farm.wait(lambda: "busy" in [r["event"] for r in farm.truth_records() if r["room_id"] == second], 5, "busy")
     assert farm.client.call_state(second)["endReason"] == "busy"
     assert "busy" in farm.adb().shell("logcat -d -s WMPF.VoipPlugin:W")
@@ -237,7 +237,7 @@ def test_wmpf_killed_from_the_shell_restarts_with_a_new_pid(farm: WmpfFarm) -> N
     assert "onWMPFFinish" in lifecycle and "onWMPFRestart" in lifecycle
     adb.shell("am force-stop com.tencent.wmpf")
     farm.wait(lambda: TestBed.ready(model_of(farm.devices[0])), 8, "WMPF back again")
-    room = farm.client.call(sn(farm))
+    room = place_call(farm.client, sn(farm))
     tap_resource(farm, "wmpfhost:id/answer")
     assert "startVoip" in wait_events(farm, room, "startVoip")
     farm.client.hang_up(room)
@@ -252,7 +252,7 @@ def test_malformed_debug_broadcasts_are_ignored(farm: WmpfFarm) -> None:
         assert "Broadcast completed" in out
     log = adb.shell("logcat -d -s WMPF-API:W")
     assert log.count("invalid push msg ignored") >= 4
-    room = farm.client.call(sn(farm))
+    room = place_call(farm.client, sn(farm))
     tap_resource(farm, "wmpfhost:id/answer")
     assert "startVoip" in wait_events(farm, room, "startVoip")
     farm.client.hang_up(room)
@@ -263,7 +263,7 @@ def test_uiautomator2_sees_and_answers_the_ringing_screen(farm: WmpfFarm) -> Non
     u2 = pytest.importorskip("uiautomator2")
     d = u2.connect(farm.adb())
     try:
-        room = farm.client.call(sn(farm), nick_name="Dora")
+        room = place_call(farm.client, sn(farm), nick_name="Dora")
         assert d(resourceId="com.example.wmpfhost:id/answer").wait(timeout=5)
         xml = d.dump_hierarchy()
         assert 'text="Dora"' in xml and 'resource-id="com.example.wmpfhost:id/decline"' in xml

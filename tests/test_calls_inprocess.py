@@ -11,8 +11,8 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from simulator.phone.client import PhoneApiError
-from simulator.phone.testbed import TestBed, profile_with
+from harness.phone import PhoneApiError
+from tests.testbed import TestBed, profile_with
 
 DIRECT = profile_with(host_app={"incoming_ui": "direct"})
 
@@ -170,7 +170,7 @@ def test_second_call_while_busy() -> None:
             await bed.until(lambda: bed.has_node(0, "wmpfhost:id/answer"), 3, "incoming screen")
             bed.click(0, "wmpfhost:id/answer")
             await until_event(bed, first, "calling")
-            second = await bed.run(bed.client.call, bed.devices[0].serialno, nick_name="Carol")
+            second = await bed.call(0, nick_name="Carol")
             await bed.until(lambda: "busy" in bed.truth_events(0, second), 3, "busy")
             state = await bed.run(bed.client.call_state, second)
             assert state["endReason"] == "busy"

@@ -111,7 +111,7 @@ def test_a_3_second_outage_shows_as_a_gap(make_sim, adb_server, tmp_path) -> Non
 
 
 def test_runtime_outage_through_the_phone_control_api(make_sim, adb_server, tmp_path) -> None:
-    from simulator.phone.client import PhoneClient
+    from harness.phone import Phone
 
     sim = make_sim(1, time_scale=0.2)
     record = CallRecord(scenario="capture", serial=sim.devices[0].serial)
@@ -120,8 +120,8 @@ def test_runtime_outage_through_the_phone_control_api(make_sim, adb_server, tmp_
         capture.begin("outage")
         room = connect_call(sim)
         time.sleep(1.0)
-        PhoneClient(sim.phone_url).request("POST", "/control/faults",
-                                           {"sn": sim.devices[0].sn, "fault": "media_outage_s", "value": 2})
+        Phone(sim.phone_url).request("POST", "/control/faults",
+                                     {"sn": sim.devices[0].sn, "fault": "media_outage_s", "value": 2})
         time.sleep(3.0)
         hang_up(sim, room)
         finish_capture(capture, record)

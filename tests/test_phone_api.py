@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from simulator.phone.client import PhoneApiError
-from simulator.phone.testbed import TestBed, profile_with
+from harness.phone import PhoneApiError
 from simulator.wmpf.faults import apply_fault
+from tests.testbed import TestBed, profile_with
 
 
 def raw(url: str, method: str, path: str, body: bytes | None = None) -> tuple[int, dict]:
@@ -121,12 +121,12 @@ def test_control_endpoints_and_device_state() -> None:
             assert out["faults"]["push_delay_ms"] == 100.0
             faults = await bed.run(bed.client.request, "GET", f"/control/faults?sn={sn}")
             assert faults[sn]["push_delay_ms"] == 100.0
-            state = await bed.run(bed.client.device, sn)
+            state = await bed.run(bed.client.device_state, sn)
             assert state["wmpf"]["running"] and state["wmpf"]["listener"] == "v2"
             old_pid = state["wmpf"]["pid"]
             await bed.run(bed.client.fault, sn, "kill_wmpf")
             await bed.until(lambda: TestBed.ready(bed.models[0]), 5, "WMPF back")
-            assert (await bed.run(bed.client.device, sn))["wmpf"]["pid"] != old_pid
+            assert (await bed.run(bed.client.device_state, sn))["wmpf"]["pid"] != old_pid
             await bed.run(bed.client.fault, sn, "screen_off")
             assert not bed.devices[0].android.screen.on
             room = await bed.call(cancelAfterS=5)  # the host app wakes the screen to ring

@@ -9,12 +9,12 @@ import pytest
 
 from simulator.device import SimDevice
 from simulator.errors import ProfileError
-from simulator.phone.testbed import profile_with
 from simulator.profile import load_profile
 from simulator.wmpf import install
 from simulator.wmpf.config import parse_call, parse_host_app, parse_wmpf
 from simulator.wmpf.faults import parse_faults
 from simulator.wmpf.timing import Distribution, Timing, parse_distribution, parse_timing
+from tests.testbed import profile_with
 
 
 def test_default_profile_tables_parse() -> None:

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from simulator.android.intent import Intent
-from simulator.phone.testbed import TestBed, profile_with
 from simulator.wmpf.faults import FaultError, apply_fault
+from tests.testbed import TestBed, profile_with
 
 DIRECT = profile_with(host_app={"incoming_ui": "direct"})
 PLUGIN_PATH = "plugin-private://wxf830863afde621eb/pages/call-page-plugin/call-page-plugin?roomType=voice"
@@ -143,7 +143,7 @@ def test_network_down_makes_the_device_offline_for_the_backend() -> None:
             await bed.run(bed.client.fault, sn, "network_down", True)
             devices = await bed.run(bed.client.devices)
             assert devices[0]["online"] is False
-            from simulator.phone.client import PhoneApiError
+            from harness.phone import PhoneApiError
 
             with pytest.raises(PhoneApiError) as err:
                 await bed.call()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from simulator.android.intent import Intent
-from simulator.phone.testbed import TestBed, profile_with
 from simulator.wmpf.faults import apply_fault
+from tests.testbed import TestBed, profile_with
 
 DIRECT = {"incoming_ui": "direct"}
 

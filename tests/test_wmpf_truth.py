@@ -6,8 +6,8 @@ import asyncio
 import json
 from pathlib import Path
 
-from simulator.phone.testbed import TestBed, profile_with
 from simulator.wmpf.truth import TruthRecorder
+from tests.testbed import TestBed, profile_with
 
 REQUIRED = {"event", "room_id", "host_ns", "host_mono_ns", "device_ms"}
 OFFSET_S, DRIFT_PPM = 86400.0, 200.0

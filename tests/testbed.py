@@ -2,7 +2,9 @@
 
 For tests and benchmarks that do not need adb: ``async with TestBed(n, time_scale=0.02) as bed`` boots the
 devices, waits until each is ready for calls (WMPF activated, push listener bound) and serves the phone API.
-``bed.client`` blocks, so call it through ``bed.run(...)`` (a worker thread) from async code.
+``bed.client`` is the harness's own phone client (:class:`harness.phone.Phone`), so the simulator's phone is
+tested through the code that drives it in real runs. It blocks: call it through ``bed.run(...)`` (a worker
+thread) from async code. A test helper, not part of the simulator (which never imports the harness).
 """
 
 from __future__ import annotations
@@ -15,13 +17,26 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from harness.injectors import PhoneInjector
+from harness.phone import Phone
 from simulator.device import SimDevice
 from simulator.phone.backend import PhoneBackend
-from simulator.phone.client import PhoneClient
 from simulator.profile import DeviceProfile, load_profile
 from simulator.wmpf import TruthRecorder, WmpfDevice, install
 
 T = TypeVar("T")
+
+
+def place_call(phone: Phone, sn: str, *, room_type: str = "video", nick_name: str = "Alice",
+               env_version: str = "release", custom_query: str = "", **sim: Any) -> str:
+    """``callWMPF`` to device ``sn`` with its current token (as the harness places calls); the roomId.
+
+    ``sim`` keys go to ``_sim``: ``callerJoins``, ``hangUpAfterS``, ``cancelAfterS``.
+    """
+    placement = PhoneInjector(phone, sn).call(room_type=room_type, caller_name=nick_name, env_version=env_version,
+                                              custom_query=custom_query or None, sim=sim or None)
+    assert placement.room_id is not None
+    return placement.room_id
 
 
 def profile_with(base: DeviceProfile | None = None, *, clock_offset_s: float | None = None,
@@ -54,7 +69,7 @@ class TestBed:
         self.devices: list[SimDevice] = []
         self.models: list[WmpfDevice] = []
         self.backend: PhoneBackend | None = None
-        self.client: PhoneClient | None = None
+        self.client: Phone | None = None
         self.url = ""
 
     async def __aenter__(self) -> TestBed:
@@ -65,7 +80,7 @@ class TestBed:
             device.boot()
         self.backend = PhoneBackend(self.devices, self.truth)
         self.url = await self.backend.start()
-        self.client = PhoneClient(self.url)
+        self.client = Phone(self.url)
         if self.wait_ready:
             await self.until(lambda: all(self.ready(m) for m in self.models), self.ready_timeout, "devices ready")
         return self
@@ -99,7 +114,7 @@ class TestBed:
     # -- conveniences ------------------------------------------------------------------------------------
     async def call(self, index: int = 0, **kwargs: Any) -> str:
         assert self.client is not None
-        return await self.run(self.client.call, self.devices[index].serialno, **kwargs)
+        return await self.run(place_call, self.client, self.devices[index].serialno, **kwargs)
 
     def click(self, index: int, resource_suffix: str) -> bool:
         """Tap the node whose resource id ends with ``resource_suffix`` (e.g. ``":id/answer"``)."""
