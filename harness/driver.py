@@ -105,6 +105,8 @@ class Call:
             suppress = True
         elif exc is not None:
             self.record.lab_error(f"harness error {type(exc).__name__}: {exc}")
+        if self.rig.evidence is not None:  # screenshots and logcat for the report, before the record is written
+            self.rig.evidence.on_end(self)
         if self.record.outcome is not Outcome.PASSED:
             self._clean_up()
         self.finish()
@@ -207,6 +209,8 @@ class Call:
             raise self._no_ring(bound) from None
         self._stamp_push_received()
         if event.kind in ("ring_shown", voip("callPageOnShow"), voip("hangOnVoip")):
+            if self.rig.evidence is not None:  # the ring screenshot, on a thread: the tap is not delayed
+                self.rig.evidence.on_ring(self)
             return self.stamp(figures.RING, event)
         if event.kind == "push_dropped":
             raise CallFailed(Stage.PUSH_NOT_RECEIVED, f"WMPF dropped the push: "

@@ -27,11 +27,15 @@ from harness.lab_faults import LabFaults
 from harness.phone import Phone
 from harness.records import CallRecord
 from harness.recovery import wait_ready
+from harness.report.evidence import EvidenceCollector
 from harness.results_writer import ResultsWriter
 from harness.rig import Rig
 from harness.session import DeviceSession
 from harness.timeline import Timeline
 from harness.variants import Variants
+
+# The report, JUnit properties and gates: options and hooks of their own (harness/report/pytest_plugin.py).
+pytest_plugins = ["harness.report.pytest_plugin"]
 
 # Per-worker port spacing, so parallel workers never race for the same adb server or device port.
 WORKER_ADB_PORT_STEP = 10
@@ -176,7 +180,9 @@ def rig(lab: Lab, device_session: DeviceSession, timeline: Timeline, app_profile
     url = _phone_url(lab, pytestconfig)
     ready = Rig(session=device_session, timeline=timeline, profile=app_profile, phone=Phone(url) if url else None,
                 results=results, time_scale=lab.config.sim_time_scale if lab.simulated else 1.0,
-                worker=worker_id())
+                worker=worker_id(), evidence=EvidenceCollector(
+                    hooks.run_dir_of(pytestconfig), ring_screenshots=not pytestconfig.getoption("--no-evidence"),
+                    failure_screenshots=not pytestconfig.getoption("--no-evidence")))
     wait_ready(ready)
     return ready.warm_up()
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from harness.app_profile import AppProfile
     from harness.phone import Phone
     from harness.records import CallRecord
+    from harness.report.evidence import EvidenceCollector
     from harness.results_writer import ResultsWriter
     from harness.session import DeviceSession
     from harness.timeline import Timeline
@@ -38,6 +39,7 @@ class Rig:
     time_scale: float = 1.0  # the simulator's --sim-time-scale; 1.0 on hardware
     on_record: Callable[[CallRecord], None] | None = None
     worker: str | None = None
+    evidence: EvidenceCollector | None = None  # screenshots/logcat for the report (harness.report.evidence)
     lab_retry: LabRetry = field(default_factory=lambda: LabRetry(budget_s=30.0))
     _counter: itertools.count = field(default_factory=lambda: itertools.count(1), repr=False)
     _ui: UiActions | None = field(default=None, repr=False)

@@ -1,0 +1,60 @@
+"""``wmpf-hil report RESULTS... [-o OUT.html] [--gates TOML] [--baseline RESULTS]``: rebuild the HTML report.
+
+Merges one or more ``results.jsonl`` files (or run directories) — the shards of one run from several xdist
+workers or CI hosts — into one standalone, self-contained page with the same summary as the pytest-html report,
+plus every call's waterfall and evidence. With ``--gates``/``--baseline`` it judges the merged run like
+``pytest --gates`` does and prints the table. Exit status: 0 report written (and gates passed), 1 a gate missed
+or a regression, 2 unreadable input or an invalid gates file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from harness.errors import ConfigError
+from harness.gates import judge, load_gates
+from harness.report.html import page_html
+from harness.report.load import ResultsFileError, load_results
+from harness.report.model import build_report
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="rebuild the HTML report from results.jsonl files (merging shards)",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("results", nargs="+", metavar="RESULTS", help="results.jsonl files or run directories")
+    p.add_argument("-o", "--output", default=None, metavar="OUT.html",
+                   help="where to write the page (default: report.html beside the first results file)")
+    p.add_argument("--title", default=None, help="page title (default: the run directories' names)")
+    p.add_argument("--gates", default=None, metavar="TOML", help="judge the merged run against a gates file")
+    p.add_argument("--baseline", action="append", default=[], metavar="RESULTS",
+                   help="an earlier run's results (repeatable for shards) to flag regressions against")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        gates = load_gates(args.gates) if args.gates else None
+        loaded = load_results(args.results)
+        baseline = build_report(load_results(args.baseline), title="baseline") if args.baseline else None
+    except (ResultsFileError, ConfigError) as exc:
+        print(f"wmpf-hil report: {exc}", file=sys.stderr)
+        return 2
+    first = Path(args.results[0])
+    out = Path(args.output) if args.output else (first if first.is_dir() else first.parent) / "report.html"
+    dirs = sorted({lr.base_dir.name for lr in loaded}) or [first.name]
+    title = args.title or f"wmpf-hil run {', '.join(dirs)}"
+    report = build_report(loaded, title=title, sources=[str(p) for p in args.results])
+    verdict = None
+    if gates is not None or baseline is not None:
+        verdict = judge(report, gates, baseline, ", ".join(args.baseline) if baseline is not None else None)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page_html(report, verdict, out_path=out.resolve()), encoding="utf-8")
+    print(f"{len(report.calls)} calls from {len(args.results)} results file(s): passed {report.passed}, "
+          f"failed {report.product_failures}, lab_error {report.lab_errors} -> {out}")
+    if verdict is not None:
+        for line in verdict.lines():
+            print(line)
+        return 1 if verdict.failed else 0
+    return 0

@@ -1,0 +1,144 @@
+"""Per-call evidence for the report: screenshots at ring and at failure, the logcat lines around a failure,
+and the device's identity — written beside ``results.jsonl`` and named in ``record.extra["evidence"]``.
+
+The morning reader was not in the lab: a failed call needs what the screen showed and what the device logged.
+The ring screenshot is taken on a background thread (``adb exec-out screencap -p``) so the harness's Answer tap
+is not delayed by it (``ring_to_answer`` measures the product, not the evidence collector). Logcat lines come
+from the harness's own logcat history (no device round trip, so they survive a broken link) and are redacted.
+Evidence that cannot be collected is noted in the record, never raised: it must not change a call's outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from harness.records import Outcome
+from harness.redact import redact_text
+from harness.report.model import DEVICE_KEY, EVIDENCE_KEY
+
+if TYPE_CHECKING:
+    from harness.driver import Call
+    from harness.rig import Rig
+    from harness.session import DeviceSession
+
+log = logging.getLogger("harness.evidence")
+
+EVIDENCE_DIR = "evidence"
+LOGCAT_BEFORE = 60  # lines before the failure (the call's own lines, and a little before it started)
+LOGCAT_AFTER = 10  # lines the device logged after the harness gave up
+SCREENCAP_TIMEOUT_S = 10.0
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def screencap(session: DeviceSession, timeout_s: float = SCREENCAP_TIMEOUT_S) -> bytes:
+    """The device's screen as PNG bytes, through ``exec:`` (raw: no pty mangles the bytes)."""
+    conn = session.device.open_transport(timeout=timeout_s)
+    try:
+        conn.send_command("exec:screencap -p")
+        conn.check_okay()
+        data = conn.read_until_close(encoding=None)
+    finally:
+        conn.close()
+    if not isinstance(data, bytes) or not data.startswith(PNG_MAGIC):
+        head = (data[:80] if isinstance(data, bytes) else str(data)[:80].encode()).decode("utf-8", "replace")
+        raise OSError(f"screencap -p did not return a PNG: {head!r}")
+    return data
+
+
+def device_details(rig: Rig) -> dict[str, str]:
+    """What the report's device table shows beyond serial and model (read once per device)."""
+    from harness.recovery import wmpf_state  # the harness's own WMPF probe (pidof + dumpsys package)
+
+    session = rig.session
+    details: dict[str, str] = {}
+    for key, prop in (("manufacturer", "ro.product.manufacturer"), ("android", "ro.build.version.release"),
+                      ("sdk", "ro.build.version.sdk"), ("build", "ro.build.type")):
+        try:
+            details[key] = session.prop(prop)
+        except Exception as exc:  # evidence never fails a call
+            log.info("device property %s of %s: %s", prop, session.serial, exc)
+    try:
+        state = wmpf_state(rig)
+        if state.version_name:
+            details["wmpf_version"] = f"{state.version_name} ({state.version_code})"
+    except Exception as exc:
+        log.info("WMPF version of %s: %s", session.serial, exc)
+    return {k: redact_text(v) for k, v in details.items() if v}
+
+
+@dataclass
+class EvidenceCollector:
+    """Hooks the call driver calls: :meth:`on_ring` when the call rings, :meth:`on_end` before the record is
+    written. One per rig (device)."""
+
+    run_dir: Path
+    ring_screenshots: bool = True
+    failure_screenshots: bool = True
+    _device: dict[str, str] | None = field(default=None, repr=False)
+    _threads: dict[int, threading.Thread] = field(default_factory=dict, repr=False)
+
+    def call_dir(self, call: Call) -> Path:
+        r = call.record
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in r.serial)
+        return self.run_dir / EVIDENCE_DIR / f"{r.worker or 'main'}_{r.call_index:04d}_{safe}"
+
+    def _evidence(self, call: Call) -> dict[str, Any]:
+        return call.record.extra.setdefault(EVIDENCE_KEY, {})
+
+    def _shoot(self, call: Call, name: str) -> None:
+        path = self.call_dir(call) / f"{name}.png"
+        try:
+            data = screencap(call.rig.session)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            self._evidence(call)[f"{name}_screenshot"] = path.relative_to(self.run_dir).as_posix()
+        except Exception as exc:  # a missing screenshot is noted, the call goes on
+            self._evidence(call).setdefault("notes", []).append(f"no {name} screenshot: {exc}")
+
+    def on_ring(self, call: Call) -> None:
+        if not self.ring_screenshots or id(call) in self._threads:
+            return
+        thread = threading.Thread(target=self._shoot, args=(call, "ring"), daemon=True,
+                                  name=f"ring screenshot {call.record.serial}")
+        self._threads[id(call)] = thread
+        thread.start()
+
+    def on_end(self, call: Call) -> None:
+        """Join the ring screenshot; for a failed call add the failure screenshot and logcat lines."""
+        thread = self._threads.pop(id(call), None)
+        if thread is not None:
+            thread.join(SCREENCAP_TIMEOUT_S)
+        record = call.record
+        if self._device is None:
+            try:
+                self._device = device_details(call.rig)
+            except Exception as exc:
+                log.info("device details of %s: %s", record.serial, exc)
+                self._device = {}
+        if self._device:
+            record.extra.setdefault(DEVICE_KEY, dict(self._device))
+        if record.outcome is Outcome.PASSED:
+            return
+        if self.failure_screenshots and record.outcome is Outcome.FAILED:
+            self._shoot(call, "failure")  # after a lab error the link is suspect: do not wait on it
+        self._evidence(call)["logcat"] = logcat_around(call)
+
+    def close(self) -> None:
+        for thread in self._threads.values():
+            thread.join(SCREENCAP_TIMEOUT_S)
+        self._threads.clear()
+
+
+def logcat_around(call: Call, before: int = LOGCAT_BEFORE, after: int = LOGCAT_AFTER) -> list[str]:
+    """The last ``before`` lines up to now, from a little before the call started, redacted."""
+    try:
+        logcat = call.rig.session.logcat
+        lines = logcat.lines(max(0, call.mark - after))
+    except Exception as exc:
+        return [f"(no logcat: {exc})"]
+    lines = lines[-(before + after):]
+    return [redact_text(line.raw or f"{line.priority}/{line.tag}({line.pid}): {line.message}") for line in lines]
