@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import adbutils
 import pytest
@@ -30,6 +32,19 @@ def adb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdbServer]:
 
 
 @pytest.fixture(scope="session")
+def adb29_server(tmp_path_factory: pytest.TempPathFactory, adb_server: AdbServer) -> Iterator[AdbServer]:
+    """Debian's adb 29 as a second isolated server, for tests that run with both adb versions the lab meets."""
+    if not Path(DEBIAN_ADB).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian's adb 29 is missing at /usr/bin/adb: .ci/run should have installed package 'adb'")
+        pytest.skip("Debian's adb 29 is not installed at /usr/bin/adb (apt-get install adb)")
+    server = AdbServer(free_server_port(adb_server.port + 1), adb_path=DEBIAN_ADB,
+                       home=tmp_path_factory.mktemp("adb29home"))
+    with server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def sim(adb_server: AdbServer) -> Iterator[simulator.Simulator]:
     """One simulated device shared by read-only tests (don't reboot it or cut its link)."""
     with simulator.Simulator(1, base_port=DEVICE_PORT, adb_path=adb_server.adb_path,
@@ -45,19 +60,43 @@ def sim_device(sim: simulator.Simulator, adb_server: AdbServer) -> adbutils.AdbD
 _fresh_ports = itertools.count(DEVICE_PORT + 100, 10)
 
 
-@pytest.fixture
-def make_sim(adb_server: AdbServer) -> Iterator[Callable[..., simulator.Simulator]]:
-    """A factory for private simulators (for tests that reboot, cut links or change faults)."""
-    started: list[simulator.Simulator] = []
+class SimFactory:
+    """Starts private simulators on the session's adb server; :meth:`stop_all` ends the ones still running.
 
-    def factory(devices: int = 1, **kwargs) -> simulator.Simulator:
-        kwargs.setdefault("adb_path", adb_server.adb_path)
-        kwargs.setdefault("adb_server_port", adb_server.port)
+    Every test module shares the one session adb server this way instead of running its own set-up; keyword
+    arguments go to :class:`simulator.Simulator` (``time_scale``, ``truth_dir``, ``profile``, ``connect``, or
+    ``adb_path`` and ``adb_server_port`` for another server such as Debian's adb 29).
+    """
+
+    def __init__(self, adb_server: AdbServer) -> None:
+        self.adb_server = adb_server
+        self.started: list[simulator.Simulator] = []
+
+    def __call__(self, devices: int = 1, **kwargs: Any) -> simulator.Simulator:
+        kwargs.setdefault("adb_path", self.adb_server.adb_path)
+        kwargs.setdefault("adb_server_port", self.adb_server.port)
         kwargs.setdefault("base_port", next(_fresh_ports))
-        simulator_ = simulator.Simulator(devices, **kwargs).start()
-        started.append(simulator_)
-        return simulator_
+        running = simulator.Simulator(devices, **kwargs).start()
+        self.started.append(running)
+        return running
 
+    def stop_all(self) -> None:
+        started, self.started = self.started, []
+        for running in started:
+            running.stop()  # a no-op for one its user already stopped
+
+
+@pytest.fixture
+def make_sim(adb_server: AdbServer) -> Iterator[SimFactory]:
+    """A factory for private simulators (for tests that reboot, cut links or change faults)."""
+    factory = SimFactory(adb_server)
     yield factory
-    for running in started:
-        running.stop()
+    factory.stop_all()
+
+
+@pytest.fixture(scope="module")
+def make_module_sim(adb_server: AdbServer) -> Iterator[SimFactory]:
+    """Like :func:`make_sim`, for a private simulator that the tests of one module share."""
+    factory = SimFactory(adb_server)
+    yield factory
+    factory.stop_all()

@@ -6,7 +6,6 @@ import hashlib
 import os
 import stat
 import time
-from collections.abc import Iterator
 
 import adbutils
 import pytest
@@ -14,15 +13,12 @@ import pytest
 import simulator
 from harness.adb_server import AdbServer
 from simulator.streams import ByteReader, ByteWriter
-
-DEVICE_PORT = int(os.environ.get("WMPF_HIL_TEST_DEVICE_PORT", "20000"))
+from tests.conftest import SimFactory
 
 
 @pytest.fixture(scope="module")
-def private_sim(adb_server: AdbServer) -> Iterator[simulator.Simulator]:
-    with simulator.Simulator(1, base_port=DEVICE_PORT + 740, adb_path=adb_server.adb_path,
-                             adb_server_port=adb_server.port) as running:
-        yield running
+def private_sim(make_module_sim: SimFactory) -> simulator.Simulator:
+    return make_module_sim(1)
 
 
 @pytest.fixture

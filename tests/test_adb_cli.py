@@ -20,11 +20,10 @@ from pathlib import Path
 import pytest
 
 import simulator
-from harness.adb_server import AdbServer, free_server_port
+from harness.adb_server import AdbServer
 from simulator.streams import ByteReader, ByteWriter
+from tests.conftest import DEVICE_PORT, SimFactory
 
-DEVICE_PORT = int(os.environ.get("WMPF_HIL_TEST_DEVICE_PORT", "20000"))
-DEBIAN_ADB = "/usr/bin/adb"
 FORWARD_PORTS = iter(range(DEVICE_PORT + 900, DEVICE_PORT + 1000))
 
 
@@ -59,29 +58,12 @@ class Cli:
         return state
 
 
-@pytest.fixture(scope="module")
-def adb29_server(tmp_path_factory: pytest.TempPathFactory, adb_server: AdbServer) -> Iterator[AdbServer]:
-    if not Path(DEBIAN_ADB).exists():
-        if os.environ.get("CI"):
-            pytest.fail("Debian's adb 29 is missing at /usr/bin/adb: .ci/run should have installed package 'adb'")
-        pytest.skip("Debian's adb 29 is not installed at /usr/bin/adb (apt-get install adb)")
-    server = AdbServer(free_server_port(adb_server.port + 1), adb_path=DEBIAN_ADB,
-                       home=tmp_path_factory.mktemp("adb29home"))
-    with server:
-        yield server
-
-
 @pytest.fixture(scope="module", params=["adb36", "adb29"])
-def cli(request: pytest.FixtureRequest, adb_server: AdbServer) -> Iterator[Cli]:
-    if request.param == "adb29":
-        server = request.getfixturevalue("adb29_server")
-        base = DEVICE_PORT + 720
-    else:
-        server = adb_server
-        base = DEVICE_PORT + 700
-    with simulator.Simulator(1, base_port=base, adb_path=server.adb_path,
-                             adb_server_port=server.port) as running:
-        yield Cli(request.param, server, running)
+def cli(request: pytest.FixtureRequest, adb_server: AdbServer, make_module_sim: SimFactory) -> Iterator[Cli]:
+    server = request.getfixturevalue("adb29_server") if request.param == "adb29" else adb_server
+    running = make_module_sim(1, adb_path=server.adb_path, adb_server_port=server.port)
+    yield Cli(request.param, server, running)
+    running.stop()  # one simulated device at a time: the next version gets a fresh one
 
 
 def _md5(data: bytes) -> str:

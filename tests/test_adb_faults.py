@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-import simulator
 from harness.adb_server import AdbServer, free_server_port
 from simulator import adb_host
 from tests.adb_wire import WireClient
-
-DEVICE_PORT = int(os.environ.get("WMPF_HIL_TEST_DEVICE_PORT", "20000"))
+from tests.conftest import SimFactory
 
 
 def _state(server: AdbServer, serial: str) -> str:
@@ -33,7 +30,7 @@ def _wait(server: AdbServer, serial: str, wanted: set[str], timeout: float) -> s
     return state
 
 
-def test_link_drop_goes_offline_then_back(make_sim: Callable[..., simulator.Simulator],
+def test_link_drop_goes_offline_then_back(make_sim: SimFactory,
                                           adb_server: AdbServer) -> None:
     sim = make_sim(1)
     serial = sim.devices[0].serial
@@ -52,7 +49,7 @@ def test_link_drop_goes_offline_then_back(make_sim: Callable[..., simulator.Simu
     assert adb_server.client().device(serial).shell("echo back") == "back"
 
 
-def test_bad_bytes_on_one_port_leave_devices_serving(make_sim: Callable[..., simulator.Simulator],
+def test_bad_bytes_on_one_port_leave_devices_serving(make_sim: SimFactory,
                                                      adb_server: AdbServer) -> None:
     sim = make_sim(2)
     for bad in (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", b"\xff" * 24 + b"more", b"CNXN\x01\x00"):
@@ -76,7 +73,8 @@ def auth_servers(tmp_path: Path, adb_server: AdbServer) -> Iterator[tuple[AdbSer
             yield first, second
 
 
-def test_auth_allows_listed_key_only(auth_servers: tuple[AdbServer, AdbServer], tmp_path: Path) -> None:
+def test_auth_allows_listed_key_only(auth_servers: tuple[AdbServer, AdbServer], tmp_path: Path,
+                                     make_sim: SimFactory) -> None:
     allowed, other = auth_servers
     pub = allowed.home / ".android" / "adbkey.pub"
     deadline = time.monotonic() + 10
@@ -84,17 +82,17 @@ def test_auth_allows_listed_key_only(auth_servers: tuple[AdbServer, AdbServer], 
         time.sleep(0.1)
     keys = tmp_path / "adb_keys"
     keys.write_text(pub.read_text())
-    with simulator.Simulator(1, base_port=DEVICE_PORT + 760, connect=False, adb_keys=keys) as sim:
-        serial = sim.devices[0].serial
-        allowed.client().connect(serial, timeout=10)
-        assert _wait(allowed, serial, {"device"}, timeout=15) == "device"
-        assert allowed.client().device(serial).shell("echo authorised") == "authorised"
-        other.client().connect(serial, timeout=10)
-        assert _wait(other, serial, {"unauthorized"}, timeout=15) == "unauthorized"
-        time.sleep(1)
-        assert _state(other, serial) == "unauthorized"
-        result = other.adb("-s", serial, "shell", "echo hi", timeout=20)
-        assert result.returncode != 0
-        assert "unauthorized" in result.stderr
-        for server in (allowed, other):
-            adb_host.disconnect(server.port, serial)
+    sim = make_sim(1, connect=False, adb_keys=keys)  # connected by hand, to the two servers above
+    serial = sim.devices[0].serial
+    allowed.client().connect(serial, timeout=10)
+    assert _wait(allowed, serial, {"device"}, timeout=15) == "device"
+    assert allowed.client().device(serial).shell("echo authorised") == "authorised"
+    other.client().connect(serial, timeout=10)
+    assert _wait(other, serial, {"unauthorized"}, timeout=15) == "unauthorized"
+    time.sleep(1)
+    assert _state(other, serial) == "unauthorized"
+    result = other.adb("-s", serial, "shell", "echo hi", timeout=20)
+    assert result.returncode != 0
+    assert "unauthorized" in result.stderr
+    for server in (allowed, other):
+        adb_host.disconnect(server.port, serial)

@@ -11,7 +11,6 @@ import os
 import socket
 import struct
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,15 +20,13 @@ from simulator.adb import protocol as p
 from simulator.adb.features import FEATURES
 from simulator.streams import ByteReader, ByteWriter
 from tests.adb_wire import TestRsaKey, WireClient, WireClosed, rsa_key
-
-DEVICE_PORT = int(os.environ.get("WMPF_HIL_TEST_DEVICE_PORT", "20000"))
+from tests.conftest import SimFactory
 
 
 @pytest.fixture(scope="module")
-def wire_sim() -> Iterator[simulator.Simulator]:
+def wire_sim(make_module_sim: SimFactory) -> simulator.Simulator:
     """Two devices, not connected to any adb server: the tests are the only host."""
-    with simulator.Simulator(2, base_port=DEVICE_PORT + 600, connect=False) as running:
-        yield running
+    return make_module_sim(2, connect=False)
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +35,11 @@ def rsa_keys() -> tuple[TestRsaKey, TestRsaKey]:
 
 
 @pytest.fixture(scope="module")
-def auth_sim(tmp_path_factory: pytest.TempPathFactory,
-             rsa_keys: tuple[TestRsaKey, TestRsaKey]) -> Iterator[simulator.Simulator]:
+def auth_sim(tmp_path_factory: pytest.TempPathFactory, rsa_keys: tuple[TestRsaKey, TestRsaKey],
+             make_module_sim: SimFactory) -> simulator.Simulator:
     keys_file: Path = tmp_path_factory.mktemp("keys") / "adb_keys"
     keys_file.write_text(rsa_keys[0].public_line() + "\n")
-    with simulator.Simulator(1, base_port=DEVICE_PORT + 620, connect=False, adb_keys=keys_file) as running:
-        yield running
+    return make_module_sim(1, connect=False, adb_keys=keys_file)
 
 
 def _port(sim: simulator.Simulator, index: int = 0) -> int:

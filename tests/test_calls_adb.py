@@ -4,62 +4,42 @@ simulated phone's HTTP API — the way the harness sees a device. Ground truth i
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import re
-import threading
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pytest
 
+import simulator
+from harness.adb_server import AdbServer
 from harness.phone import Phone
-from simulator import adb_host
-from simulator.adb.server import serve_device
 from simulator.device import SimDevice
-from simulator.phone.backend import PhoneBackend
-from simulator.ports import candidate_ports
-from simulator.profile import load_profile
-from simulator.wmpf import TruthRecorder, install, model_of
+from simulator.wmpf import TruthRecorder, model_of
+from tests.conftest import SimFactory
 from tests.testbed import TestBed, place_call
 
-DEVICE_PORT = int(os.environ.get("WMPF_HIL_TEST_DEVICE_PORT", "20000")) + 700
 SCALE = 0.05
 T = TypeVar("T")
 VOIP = re.compile(r"onVoipEvent (\{.*\})\s*$")
 
 
+@dataclass
 class WmpfFarm:
-    """Devices with WMPF installed, served over adb and rung by the phone backend, on a loop thread."""
+    """The module's simulator as these tests use it: adb to the device, the phone, truth and loop access."""
 
-    def __init__(self, count: int, adb_server: Any, truth_dir: Path, base_port: int) -> None:
-        self.adb_server = adb_server
-        self.truth = TruthRecorder(truth_dir)
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.devices: list[SimDevice] = []
-        self.serials: list[str] = []
-        self._servers: list[asyncio.AbstractServer] = []
-        self.backend: PhoneBackend | None = None
-        self.run(self._start(count, base_port), 30)
-        self.client = Phone(self.url)
-        for serial in self.serials:
-            adb_host.connect(adb_server.port, serial)
-        adb_host.wait_states(adb_server.port, self.serials, ("device",), timeout=30)
-        self.wait(lambda: all(TestBed.ready(model_of(d)) for d in self.devices), 10)
+    sim: simulator.Simulator
+    adb_server: AdbServer
+    client: Phone
 
-    def run(self, coro: Any, timeout: float = 10) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+    @property
+    def devices(self) -> list[SimDevice]:
+        return [self.sim.device(i) for i in range(len(self.sim.devices))]
 
     def call(self, fn: Callable[[], T]) -> T:
-        async def wrapper() -> T:
-            return fn()
-
-        return self.run(wrapper())
+        return self.sim.call(fn)
 
     def wait(self, predicate: Callable[[], object], timeout: float = 5.0, what: str = "condition") -> None:
         deadline = time.monotonic() + timeout
@@ -68,53 +48,21 @@ class WmpfFarm:
                 raise TimeoutError(f"timed out waiting for {what}")
             time.sleep(0.02)
 
-    async def _start(self, count: int, base_port: int) -> None:
-        ports = iter(candidate_ports(base_port))
-        profile = load_profile()
-        for i in range(count):
-            device = SimDevice(profile, i, time_scale=SCALE)
-            install(device, self.truth)
-            device.boot()
-            for port in ports:
-                try:
-                    server = await serve_device(device, "127.0.0.1", port)
-                except OSError:
-                    continue
-                break
-            self.devices.append(device)
-            self._servers.append(server)
-            self.serials.append(f"127.0.0.1:{port}")
-        self.backend = PhoneBackend(self.devices, self.truth)
-        self.url = await self.backend.start()
-
-    async def _stop(self) -> None:
-        if self.backend is not None:
-            await self.backend.stop()
-        for device in self.devices:
-            device.shutdown()
-        for server in self._servers:
-            server.close()
-
-    def stop(self) -> None:
-        for serial in self.serials:
-            adb_host.disconnect(self.adb_server.port, serial)
-        self.run(self._stop())
-        self.truth.close()
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
-
     def adb(self, i: int = 0) -> Any:
-        return self.adb_server.client().device(self.serials[i])
+        return self.adb_server.client().device(self.sim.devices[i].serial)
 
     def truth_records(self, i: int = 0) -> list[dict[str, Any]]:
-        return TruthRecorder.read(self.truth.path_for(self.devices[i].serialno))
+        return TruthRecorder.read(self.sim.truth_path(i))
 
 
 @pytest.fixture(scope="module")
-def farm(adb_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WmpfFarm]:
-    running = WmpfFarm(1, adb_server, tmp_path_factory.mktemp("truth"), DEVICE_PORT)
-    yield running
-    running.stop()
+def farm(make_module_sim: SimFactory, adb_server: AdbServer, tmp_path_factory: pytest.TempPathFactory) -> WmpfFarm:
+    """One device with WMPF, ground truth and the phone, on the session's adb server, ready for calls."""
+    sim = make_module_sim(1, time_scale=SCALE, truth_dir=tmp_path_factory.mktemp("truth"))
+    assert sim.phone_url is not None
+    running = WmpfFarm(sim, adb_server, Phone(sim.phone_url))
+    running.wait(lambda: all(TestBed.ready(model_of(d)) for d in running.devices), 10)
+    return running
 
 
 def voip_events(farm: WmpfFarm, room: str) -> list[str]:

@@ -7,10 +7,9 @@ client's own recovery after the on-device server is killed.
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
@@ -20,10 +19,10 @@ u2 = pytest.importorskip("uiautomator2")
 
 from simulator.android.ui import UiNode, Window  # noqa: E402
 from simulator.uia2 import crash_server, running_server  # noqa: E402
+from tests.conftest import SimFactory  # noqa: E402
 
 PKG = "com.example.wmpfhost"
 ACTIVITY = f"{PKG}/.IncomingCallActivity"
-DEVICE_PORT = int(os.environ.get("WMPF_HIL_TEST_DEVICE_PORT", "20000")) + 600
 T = TypeVar("T")
 
 
@@ -53,10 +52,9 @@ class CallScreen:
 
 
 @pytest.fixture(scope="module")
-def u2sim(adb_server: Any) -> Iterator[simulator.Simulator]:
-    with simulator.Simulator(1, base_port=DEVICE_PORT, adb_path=adb_server.adb_path,
-                             adb_server_port=adb_server.port) as running:
-        yield running
+def u2sim(make_module_sim: SimFactory) -> simulator.Simulator:
+    """A private device: these tests replace its screen and crash its uiautomator2 server."""
+    return make_module_sim(1)
 
 
 @pytest.fixture
