@@ -51,6 +51,7 @@ class PageResult:
     dialogs: list[str] = field(default_factory=list)  # alert/confirm/prompt messages: script that should not run
     width: int = 0
     height: int = 0
+    value: Any = None  # the JSON value of ``expression`` (evaluated after the screenshot, same layout)
 
 
 class Chromium:
@@ -165,7 +166,7 @@ class Chromium:
 
     # -- pages --------------------------------------------------------------------------------------------
     def open(self, target: str | Path, *, width: int = 1400, max_height: int = 8000, settle_s: float = 0.3,
-             query: str = "") -> PageResult:
+             query: str = "", expression: str | None = None) -> PageResult:
         """Load ``target`` (a file path or URL), wait for load and ``settle_s``, screenshot the full page."""
         url = Path(target).resolve().as_uri() + query if not str(target).startswith(("http:", "file:", "data:")) \
             else str(target)
@@ -190,23 +191,13 @@ class Chromium:
                        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}, session)
             shot = self._send("Page.captureScreenshot", {"format": "png"}, session)
             settle = time.monotonic() - start
+            value = None
+            if expression is not None:
+                value = self._send("Runtime.evaluate", {"expression": expression, "returnByValue": True},
+                                   session).get("result", {}).get("value")
             errors, dialogs = self._collect(session)
-            return PageResult(url, load_s, settle, base64.b64decode(shot["data"]), errors, dialogs, width, height)
-        finally:
-            self._send("Target.closeTarget", {"targetId": target_id})
-
-    def evaluate(self, target: str | Path, expression: str, *, query: str = "", settle_s: float = 0.3) -> Any:
-        """The JSON value of ``expression`` evaluated in the loaded page."""
-        url = Path(target).resolve().as_uri() + query
-        target_id = self._send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = self._send("Target.attachToTarget", {"targetId": target_id, "flatten": True})["sessionId"]
-        try:
-            self._send("Page.enable", session=session)
-            self._send("Page.navigate", {"url": url}, session)
-            self._wait_event("Page.loadEventFired", session, time.monotonic() + self.timeout_s)
-            time.sleep(settle_s)
-            result = self._send("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session)
-            return result.get("result", {}).get("value")
+            return PageResult(url, load_s, settle, base64.b64decode(shot["data"]), errors, dialogs, width, height,
+                              value)
         finally:
             self._send("Target.closeTarget", {"targetId": target_id})
 
@@ -233,17 +224,32 @@ class Chromium:
         return errors, dialogs
 
 
-def coloured_pixels(png: bytes, rgb: tuple[int, int, int], tolerance: int = 40,
-                    box: tuple[int, int, int, int] | None = None) -> int:
-    """How many pixels of ``png`` (within ``box``) are within ``tolerance`` of ``rgb`` on every channel."""
+def box_pixels(png: bytes, box: tuple[int, int, int, int]) -> list[tuple[int, int, int]]:
+    """The RGB pixels of ``png`` inside ``box`` (left, top, right, bottom)."""
     import io
 
     from PIL import Image
 
     with Image.open(io.BytesIO(png)) as img:
-        rgb_img = img.convert("RGB")
-        if box is not None:
-            rgb_img = rgb_img.crop(box)
-        r0, g0, b0 = rgb
-        return sum(1 for r, g, b in rgb_img.getdata()
-                   if abs(r - r0) <= tolerance and abs(g - g0) <= tolerance and abs(b - b0) <= tolerance)
+        raw = img.convert("RGB").crop(box).tobytes()
+    return [(raw[i], raw[i + 1], raw[i + 2]) for i in range(0, len(raw), 3)]
+
+
+def coloured_pixels(png: bytes, rgb: tuple[int, int, int], tolerance: int = 40,
+                    box: tuple[int, int, int, int] | None = None) -> int:
+    """How many pixels of ``png`` (within ``box``) are within ``tolerance`` of ``rgb`` on every channel."""
+
+
+    pixels = box_pixels(png, box) if box is not None else _all_pixels(png)
+    r0, g0, b0 = rgb
+    return sum(1 for r, g, b in pixels
+               if abs(r - r0) <= tolerance and abs(g - g0) <= tolerance and abs(b - b0) <= tolerance)
+
+
+def _all_pixels(png: bytes) -> list[tuple[int, int, int]]:
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as img:
+        return box_pixels(png, (0, 0, img.width, img.height))
