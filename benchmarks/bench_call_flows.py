@@ -22,17 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _common import save, summary_ms
 
-from tests.testbed import TestBed
+from tests.testbed import TestBed, collapse_calling
 
 EXPECTED = ["callPageOnShow", "hangOnVoip", "startVoip", "calling", "hangUpVoip", "endVoip", "finishVoip"]
-
-
-def collapse(names: list[str]) -> list[str]:
-    out: list[str] = []
-    for n in names:
-        if not (n == "calling" and out and out[-1] == "calling"):
-            out.append(n)
-    return out
 
 
 async def one_flow(bed: TestBed, i: int, talk_s: float) -> float:
@@ -51,7 +43,7 @@ async def main(devices: int, time_scale: float, talk_s: float) -> dict[str, obje
         t_ready, cpu_ready = time.monotonic(), time.process_time()
         durations = await asyncio.gather(*(one_flow(bed, i, talk_s) for i in range(devices)))
         t_done, cpu_done = time.monotonic(), time.process_time()
-        complete = sum(collapse(bed.voip_events(i))[-len(EXPECTED):] == EXPECTED for i in range(devices))
+        complete = sum(collapse_calling(bed.voip_events(i))[-len(EXPECTED):] == EXPECTED for i in range(devices))
         callings = [bed.voip_events(i).count("calling") for i in range(devices)]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     flow_wall = t_done - t_ready

@@ -19,7 +19,7 @@ from harness.phone import Phone
 from simulator.device import SimDevice
 from simulator.wmpf import TruthRecorder, model_of
 from tests.conftest import SimFactory
-from tests.testbed import TestBed, place_call
+from tests.testbed import TestBed, collapse_calling, place_call
 
 SCALE = 0.05
 T = TypeVar("T")
@@ -87,14 +87,6 @@ def wait_events(farm: WmpfFarm, room: str, last: str, timeout: float = 8.0) -> l
         time.sleep(0.1)
 
 
-def collapse(names: list[str]) -> list[str]:
-    out: list[str] = []
-    for n in names:
-        if not (n == "calling" and out and out[-1] == "calling"):
-            out.append(n)
-    return out
-
-
 def truth_events(farm: WmpfFarm, room: str) -> list[str]:
     return [r.get("name", r["event"]) if r["event"] == "onVoipEvent" else r["event"]
             for r in farm.truth_records() if r["room_id"] == room]
@@ -125,13 +117,13 @@ def test_answered_then_caller_hangs_up(farm: WmpfFarm) -> None:
     tap_resource(farm, "wmpfhost:id/answer")
     wait_events(farm, room, "calling")
     farm.client.hang_up(room)
-    names = collapse(wait_events(farm, room, "finishVoip"))
+    names = collapse_calling(wait_events(farm, room, "finishVoip"))
     assert names == ["hangOnVoip", "startVoip", "calling", "hangUpVoip", "endVoip", "finishVoip"]
     truth = truth_events(farm, room)
     for a, b in [("call_placed", "push_delivered"), ("push_received", "ring_shown"), ("ring_shown", "answer_tapped"),
                  ("answered", "connected"), ("connected", "ended")]:
         assert truth.index(a) < truth.index(b)
-    assert collapse([t for t in truth if (t[0].islower() and t.endswith("Voip")) or t == "calling"]) == names
+    assert collapse_calling([t for t in truth if (t[0].islower() and t.endswith("Voip")) or t == "calling"]) == names
 
 
 def test_rejected_on_host_screen(farm: WmpfFarm) -> None:
@@ -165,7 +157,7 @@ def test_busy_and_aborted(farm: WmpfFarm) -> None:
     assert farm.client.call_state(second)["endReason"] == "busy"
     assert "busy" in farm.adb().shell("logcat -d -s WMPF.VoipPlugin:W")
     farm.client.lose_network(room)
-    names = collapse(wait_events(farm, room, "endVoip"))
+    names = collapse_calling(wait_events(farm, room, "endVoip"))
     assert names[-2:] == ["abortVoip", "endVoip"]
     assert "call interrupted due to native reason" in farm.adb().shell("logcat -d -s WMPF.VoipPlugin:I")
 

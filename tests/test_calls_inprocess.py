@@ -12,23 +12,13 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from harness.phone import PhoneApiError
-from tests.testbed import TestBed, profile_with
+from tests.testbed import TestBed, collapse_calling, profile_with
 
 DIRECT = profile_with(host_app={"incoming_ui": "direct"})
 
 
 def run(coro_fn: Callable[[], Awaitable[None]]) -> None:
     asyncio.run(coro_fn())
-
-
-def stripped(events: list[str]) -> list[str]:
-    """Collapse the 1 Hz ``calling`` run to one entry so sequences read like the docs."""
-    out: list[str] = []
-    for name in events:
-        if name == "calling" and out and out[-1] == "calling":
-            continue
-        out.append(name)
-    return out
 
 
 async def until_event(bed: TestBed, room: str, name: str, timeout: float = 5.0, index: int = 0) -> None:
@@ -47,7 +37,7 @@ def test_answered_on_host_screen_then_caller_hangs_up() -> None:
             assert bed.has_node(0, ":id/voip_hangup")
             await bed.run(bed.client.hang_up, room)
             await until_event(bed, room, "finishVoip")
-            assert stripped(bed.voip_events(0, room)) == [
+            assert collapse_calling(bed.voip_events(0, room)) == [
                 "callPageOnShow", "hangOnVoip", "startVoip", "calling", "hangUpVoip", "endVoip", "finishVoip"]
             truth = bed.truth_events(0, room)
             for a, b in [("call_placed", "push_delivered"), ("push_delivered", "push_received"),
@@ -76,7 +66,7 @@ def test_answered_on_call_page_then_device_hangs_up() -> None:
             await bed.until(lambda: "calling" in bed.voip_events(0, room), 5, "calling")
             assert bed.click(0, ":id/voip_hangup")
             await until_event(bed, room, "finishVoip")
-            assert stripped(bed.voip_events(0, room)) == [
+            assert collapse_calling(bed.voip_events(0, room)) == [
                 "callPageOnShow", "hangOnVoip", "startVoip", "calling", "hangUpVoip", "endVoip", "finishVoip"]
             state = await bed.run(bed.client.call_state, room)
             assert state["endReason"] == "hung_up_by_listener"
@@ -195,7 +185,7 @@ def test_caller_loses_network_mid_call() -> None:
             await until_event(bed, room, "calling")
             await bed.run(bed.client.lose_network, room)
             await until_event(bed, room, "endVoip")
-            events = stripped(bed.voip_events(0, room))
+            events = collapse_calling(bed.voip_events(0, room))
             assert events[-3:] == ["abortVoip", "endVoip", "finishVoip"] or events[-2:] == ["abortVoip", "endVoip"]
             abort = next(r for r in bed.models[0].truth.records if r.get("name") == "abortVoip")
             assert abort["data"]["error"]["errMsg"] == "call interrupted due to native reason"

@@ -39,6 +39,15 @@ def place_call(phone: Phone, sn: str, *, room_type: str = "video", nick_name: st
     return placement.room_id
 
 
+def collapse_calling(names: list[str]) -> list[str]:
+    """Collapse each run of the 1 Hz ``calling`` event to one entry, so event sequences read like the docs."""
+    out: list[str] = []
+    for name in names:
+        if not (name == "calling" and out and out[-1] == "calling"):
+            out.append(name)
+    return out
+
+
 def profile_with(base: DeviceProfile | None = None, *, clock_offset_s: float | None = None,
                  clock_drift_ppm: float | None = None, **tables: dict[str, Any]) -> DeviceProfile:
     """A copy of ``base`` (default: the default profile) with extension tables merged key by key."""
