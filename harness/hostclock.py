@@ -25,3 +25,23 @@ def host_ns_from_monotonic(mono_ns: int) -> int:
 def monotonic_from_host_ns(host: int) -> int:
     """The host monotonic reading at a host-timeline instant (for checks against monotonic-stamped truth)."""
     return host - _WALL0_NS + _MONO0_NS
+
+
+class HostBracket:
+    """Something known only to have happened between two host instants (a call placed, a tap's RPC).
+
+    Its best estimate is the midpoint and its error at most half the bracket: that is how latency bounds that
+    start or end at a host action are built, so placements and taps share the arithmetic here. Subclasses
+    (dataclasses) define the two fields.
+    """
+
+    host_before_ns: int
+    host_after_ns: int
+
+    @property
+    def host_ns(self) -> float:
+        return (self.host_before_ns + self.host_after_ns) / 2
+
+    @property
+    def bound_ns(self) -> float:
+        return (self.host_after_ns - self.host_before_ns) / 2

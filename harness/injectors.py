@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from harness.errors import InjectionError
-from harness.hostclock import host_ns
+from harness.hostclock import HostBracket, host_ns
 from harness.push import CallPush, parse_custom_query
 from harness.redact import redact_text
 from harness.shellquote import sh_join
@@ -28,7 +28,7 @@ log = logging.getLogger("harness.injectors")
 
 
 @dataclass(frozen=True)
-class Placement:
+class Placement(HostBracket):
     """A placed call: how, which room, and when (host instants, ns since the epoch)."""
 
     method: str
@@ -36,14 +36,6 @@ class Placement:
     host_before_ns: int
     host_after_ns: int
     detail: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def host_ns(self) -> float:
-        return (self.host_before_ns + self.host_after_ns) / 2
-
-    @property
-    def bound_ns(self) -> float:
-        return (self.host_after_ns - self.host_before_ns) / 2
 
 
 class BroadcastInjector:

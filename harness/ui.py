@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError
-from harness.hostclock import host_ns
+from harness.hostclock import HostBracket, host_ns
 from harness.retry import LabRetry, restart_u2
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ class UiElementMissing(HarnessError):
 
 
 @dataclass(frozen=True)
-class Tap:
+class Tap(HostBracket):
     """One tap: which alternative was tapped and the host instants around the RPC that tapped it."""
 
     name: str
@@ -45,14 +45,6 @@ class Tap:
     host_before_ns: int
     host_after_ns: int
     attempts: int
-
-    @property
-    def host_ns(self) -> float:
-        return (self.host_before_ns + self.host_after_ns) / 2
-
-    @property
-    def bound_ns(self) -> float:
-        return (self.host_after_ns - self.host_before_ns) / 2
 
 
 def _is_not_found(exc: BaseException) -> bool:
