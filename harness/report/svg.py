@@ -52,6 +52,19 @@ def fmt_ms(value: float) -> str:
     return f"{value:.1f}"
 
 
+def fmt_tick(value: float, step: float) -> str:
+    """An axis label with just the precision its tick spacing needs (0.2 ms steps keep a decimal)."""
+    if step >= 1000:
+        return f"{value / 1000:g}s"
+    if step >= 1:
+        return f"{value:.0f}"
+    return f"{value:.{math.ceil(-math.log10(step))}f}"
+
+
+def _step(ticks: Sequence[float]) -> float:
+    return ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+
+
 class _Frame:
     """Axes mapping data to pixels."""
 
@@ -74,7 +87,7 @@ class _Frame:
             x = self.x(tick)
             parts.append(f'<line class="wr-grid" x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{H - BOTTOM}"/>')
             parts.append(f'<text class="wr-tick" x="{x:.1f}" y="{H - BOTTOM + 13}" '
-                         f'text-anchor="middle">{esc(fmt_ms(tick))}</text>')
+                         f'text-anchor="middle">{esc(fmt_tick(tick, _step(self.x_ticks)))}</text>')
         for value, label in y_ticks:
             y = self.y(value)
             parts.append(f'<line class="wr-grid" x1="{LEFT}" y1="{y:.1f}" x2="{W - RIGHT}" y2="{y:.1f}"/>')
@@ -161,7 +174,7 @@ def waterfall_svg(steps: Sequence[tuple[str, float, float]], title: str = "") ->
         x = label_w + tick * scale
         parts.append(f'<line class="wr-grid" x1="{x:.1f}" y1="{TOP - 4}" x2="{x:.1f}" y2="{base_y}"/>'
                      f'<text class="wr-tick" x="{x:.1f}" y="{base_y + 13}" text-anchor="middle">'
-                     f'{esc(fmt_ms(tick))}</text>')
+                     f'{esc(fmt_tick(tick, _step(ticks)))}</text>')
     previous = 0.0
     for index, (label, at, bound) in enumerate(steps):
         y = TOP + index * row
