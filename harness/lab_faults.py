@@ -55,19 +55,19 @@ class LabFaults:
             if fault in current:
                 self._saved[fault] = current[fault]
         log.info("fault on %s: %s = %r", self.sn, fault, value)
-        return self.phone.request("POST", "/control/faults", {"sn": self.sn, "fault": fault, "value": value})
+        return self.phone.fault(self.sn, fault, value)
 
     def action(self, name: str) -> dict[str, Any]:
-        return self.phone.request("POST", "/control/faults", {"sn": self.sn, "fault": name, "value": True})
+        return self.phone.fault(self.sn, name)
 
     def push(self, message: str) -> Any:
         """Push any text through the device's WMPF push channel (malformed-push scenarios)."""
-        return self.phone.request("POST", "/control/push", {"sn": self.sn, "msg": message})
+        return self.phone.push(self.sn, message)
 
     def restore(self) -> None:
         saved, self._saved = self._saved, {}
         for fault, value in saved.items():
             try:
-                self.phone.request("POST", "/control/faults", {"sn": self.sn, "fault": fault, "value": value})
+                self.phone.fault(self.sn, fault, value)
             except (PhoneApiError, LabError) as exc:
                 log.warning("could not restore fault %s=%r on %s: %s", fault, value, self.sn, exc)
