@@ -1,8 +1,12 @@
-"""``echo`` escapes and ``printf`` formatting, shared by the builtins (mksh and toybox agree on these)."""
+"""``echo`` escapes, ``printf`` formatting and one-letter ``%`` codes, shared by builtins and commands.
+
+mksh and toybox agree on the escapes and printf; toybox scans ``stat -c`` and ``date +FMT`` formats alike.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _ESCAPES = {"a": "\a", "b": "\b", "e": "\x1b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
             "\\": "\\"}
@@ -123,3 +127,20 @@ def _float(arg: str | None, errors: list[str]) -> float:
     except ValueError:
         errors.append(f"invalid number '{arg}'")
         return 0.0
+
+
+def expand_codes(fmt: str, expand: Callable[[str], str | None]) -> str:
+    """Replace each ``%X`` in ``fmt`` by ``expand(X)``; a code it answers None for, and a trailing ``%``, stay."""
+    out: list[str] = []
+    i = 0
+    while i < len(fmt):
+        c = fmt[i]
+        if c != "%" or i + 1 >= len(fmt):
+            out.append(c)
+            i += 1
+            continue
+        code = fmt[i + 1]
+        i += 2
+        value = expand(code)
+        out.append(value if value is not None else "%" + code)
+    return "".join(out)

@@ -18,6 +18,7 @@ from simulator.fs import FileStat, FileSystem, FsError
 from simulator.shell.access import check_write, strerror
 from simulator.shell.api import CommandContext, command
 from simulator.shell.options import Options, UsageError, parse
+from simulator.shell.printf import expand_codes
 from simulator.shell.users import user_name
 
 
@@ -412,23 +413,14 @@ async def stat(ctx: CommandContext) -> int:
 
 def _stat_format(fmt: str, name: str, info: FileStat, fs: FileSystem, path: str) -> str:
     stamp = time.strftime("%Y-%m-%d %H:%M:%S.000000000 +0000", time.gmtime(info.mtime))
-    out: list[str] = []
-    i = 0
-    while i < len(fmt):
-        c = fmt[i]
-        if c != "%" or i + 1 >= len(fmt):
-            out.append(c)
-            i += 1
-            continue
-        code = fmt[i + 1]
-        i += 2
+
+    def expand(code: str) -> str | None:
         if code == "N":
             quoted = f"`{name}'"
             if st_mod.S_ISLNK(info.mode):
                 quoted += f" -> `{fs.readlink(path)}'"
-            out.append(quoted)
-            continue
-        value = {
+            return quoted
+        return {
             "n": name, "s": str(info.size), "b": str(_blocks(info) * 2), "F": _FILE_TYPES.get(
                 st_mod.S_IFMT(info.mode), "unknown"),
             "i": str(info.ino), "h": str(info.nlink), "a": f"{info.mode & 0o7777:o}",
@@ -436,8 +428,8 @@ def _stat_format(fmt: str, name: str, info: FileStat, fs: FileSystem, path: str)
             "G": user_name(info.gid), "x": stamp, "y": stamp, "z": stamp, "X": str(info.mtime),
             "Y": str(info.mtime), "Z": str(info.mtime), "f": f"{info.mode:x}", "%": "%",
         }.get(code)
-        out.append(value if value is not None else "%" + code)
-    return "".join(out)
+
+    return expand_codes(fmt, expand)
 
 
 # -- cp / mv / ln -----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import time
 from simulator.processes import SIGNALS, Process
 from simulator.shell.api import CommandContext, command
 from simulator.shell.options import Options, UsageError, parse
+from simulator.shell.printf import expand_codes
 from simulator.shell.users import AID_NAMES, SHELL_GROUPS, user_name
 
 KERNEL_RELEASE = "4.19.157-wmpfsim"
@@ -39,32 +40,17 @@ def format_date(fmt: str, wall_ns: int) -> str:
     """strftime in UTC plus ``%N`` (nanoseconds) and ``%s`` (epoch seconds), as toybox date supports."""
     seconds, nanos = divmod(wall_ns, 1_000_000_000)
     tm = time.gmtime(seconds)
-    out: list[str] = []
-    i = 0
-    while i < len(fmt):
-        c = fmt[i]
-        if c != "%" or i + 1 >= len(fmt):
-            out.append(c)
-            i += 1
-            continue
-        code = fmt[i + 1]
-        i += 2
-        if code == "N":
-            out.append(f"{nanos:09d}")
-        elif code == "s":
-            out.append(str(seconds))
-        elif code == "Z":
-            out.append("UTC")
-        elif code == "z":
-            out.append("+0000")
-        elif code == "%":
-            out.append("%")
-        else:
-            try:
-                out.append(time.strftime("%" + code, tm))
-            except ValueError:
-                out.append("%" + code)
-    return "".join(out)
+    fixed = {"N": f"{nanos:09d}", "s": str(seconds), "Z": "UTC", "z": "+0000", "%": "%"}
+
+    def expand(code: str) -> str | None:
+        if code in fixed:
+            return fixed[code]
+        try:
+            return time.strftime("%" + code, tm)
+        except ValueError:
+            return None
+
+    return expand_codes(fmt, expand)
 
 
 @command("date")
