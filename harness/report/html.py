@@ -59,13 +59,24 @@ def image_data_uri(path: Path | None, max_width: int = THUMBNAIL_WIDTH) -> str |
     try:
         with Image.open(path) as img:
             img = img.convert("RGB")
+            if img.width >= 2 * max_width:  # integer box reduction first: 10x faster than a filtered resize
+                img = img.reduce(img.width // max_width)
             if img.width > max_width:
-                img = img.resize((max_width, max(1, round(img.height * max_width / img.width))))
+                img = img.resize((max_width, max(1, round(img.height * max_width / img.width))), Image.BILINEAR)
             out = io.BytesIO()
-            img.save(out, format="PNG", optimize=True)
+            img.save(out, format="PNG", compress_level=1)  # level 1: a quarter of the time, ~40 % larger
     except OSError:
         return None
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def thumbnails(paths: list[Path]) -> dict[Path, str | None]:
+    """Data URIs of many screenshots at once (Pillow releases the GIL: decode and resize run on every core)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    unique = list(dict.fromkeys(paths))
+    with ThreadPoolExecutor(max_workers=max(1, min(8, os.cpu_count() or 1))) as pool:
+        return dict(zip(unique, pool.map(image_data_uri, unique), strict=True))
 
 
 def _pm(value: float, bound: float) -> str:
@@ -201,7 +212,8 @@ def capture_html(view: CallView, link_base: Path | None) -> str:
     return "<h4>Capture</h4><table>" + "".join(rows) + "</table>"
 
 
-def call_html(view: CallView, *, images: bool = True, link_base: Path | None = None) -> str:
+def call_html(view: CallView, *, images: bool = True, link_base: Path | None = None,
+              thumbs: dict[Path, str | None] | None = None) -> str:
     """One call: outcome, waterfall, capture summary, logcat around a failure, screenshots (``images``)."""
     r = view.record
     steps = [(s.label, s.at_ms, s.bound_ms) for s in view.steps]
@@ -216,7 +228,7 @@ def call_html(view: CallView, *, images: bool = True, link_base: Path | None = N
             + "</table>")
     parts.append(capture_html(view, link_base))
     if images:
-        parts.append(screenshots_html(view))
+        parts.append(screenshots_html(view, thumbs))
     if view.evidence.logcat:
         parts.append("<h4>Logcat around the failure</h4><pre class='wr-log'>"
                      + "\n".join(esc(line) for line in view.evidence.logcat) + "</pre>")
@@ -227,10 +239,10 @@ def call_html(view: CallView, *, images: bool = True, link_base: Path | None = N
     return f'<div class="wr wr-call-body">{"".join(parts)}</div>'
 
 
-def screenshots_html(view: CallView) -> str:
+def screenshots_html(view: CallView, thumbs: dict[Path, str | None] | None = None) -> str:
     shots = []
     for label, path in (("at ring", view.evidence.ring_screenshot), ("at failure", view.evidence.failure_screenshot)):
-        uri = image_data_uri(path)
+        uri = thumbs[path] if thumbs is not None and path in thumbs else image_data_uri(path)
         if uri:
             shots.append(f'<figure><img class="wr-shot" alt="screenshot {label}" src="{uri}">'
                          f"<figcaption>screenshot {label}</figcaption></figure>")
@@ -240,12 +252,14 @@ def screenshots_html(view: CallView) -> str:
 def page_html(report: RunReport, verdict: Verdict | None = None, *, out_path: Path | None = None) -> str:
     """A standalone report page (``wmpf-hil report``): the summary, then every call (failures open)."""
     calls = []
+    thumbs = thumbnails([p for v in report.calls for p in (v.evidence.ring_screenshot, v.evidence.failure_screenshot)
+                         if p is not None])
     for view in report.calls:
         is_open = " open" if view.record.outcome.value != "passed" else ""
         calls.append(f'<details class="wr-call" id="{_anchor(view)}"{is_open}><summary>{esc(view.call_id)} — '
                      f'{esc(view.record.scenario)} — <span class="{esc(view.record.outcome.value)}">'
                      f"{esc(view.outcome_stage)}</span></summary>"
-                     f"{call_html(view, link_base=out_path.parent if out_path else None)}</details>")
+                     f"{call_html(view, link_base=out_path.parent if out_path else None, thumbs=thumbs)}</details>")
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<title>{esc(report.title)}</title><link rel='icon' href='data:,'></head><body>"
             + summary_html(report, verdict)
