@@ -10,6 +10,8 @@ RUN_DIR := reports/$(RUN_ID)
 PYTEST_ARGS ?=
 # The simulator's timers (60 s ring timeout, 20 s join timeout...) run at this scale in `make run`.
 SIM_TIME_SCALE ?= 0.1
+# Each call's traffic: the simulated device is rooted, so its own tcpdump captures one pcap per call.
+NET_CAPTURE ?= device
 
 .PHONY: run test lint bench clean
 
@@ -21,7 +23,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 # The plugin creates the run directory and points reports/latest at it.
 run: $(STAMP)
-	$(PY) -m pytest scenarios -p no:cacheprovider --run-dir $(RUN_DIR) --sim-time-scale $(SIM_TIME_SCALE) --html=$(RUN_DIR)/report.html --self-contained-html \
+	$(PY) -m pytest scenarios -p no:cacheprovider --run-dir $(RUN_DIR) --sim-time-scale $(SIM_TIME_SCALE) --net-capture $(NET_CAPTURE) --html=$(RUN_DIR)/report.html --self-contained-html \
 		--junitxml=$(RUN_DIR)/junit.xml $(PYTEST_ARGS)
 
 test: $(STAMP) lint

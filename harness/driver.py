@@ -23,6 +23,7 @@ error, not a device that did not ring. The behaviour under test is never retried
 from __future__ import annotations
 
 import logging
+import os
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ import adbutils
 
 from harness import figures
 from harness.app_profile import END_PATTERN
+from harness.capture import CaptureService, call_id_for, finish_capture
 from harness.errors import HarnessError, InjectionError, LabError, WaitTimeout
 from harness.hostclock import host_ns
 from harness.injectors import BroadcastInjector, PhoneInjector, Placement
@@ -84,6 +86,7 @@ class Call:
         self.auto_answer = False
         self.seen: dict[str, CallEvent] = {}
         self.written = False
+        self.capture: CaptureService | None = None
         if failure_proof:  # the scenario expects a failure: the summary counts it as expected
             self.record.extra["failure_proof"] = True
 
@@ -92,8 +95,29 @@ class Call:
         self.rig.ui.retry = self.retry  # uiautomator2 restarts during this call count on this record
         self._prepare_lab()
         self.record.model = self.rig.model
+        self._begin_capture()
         self.mark = self.timeline.mark()
         return self
+
+    def _begin_capture(self) -> None:
+        """Start this call's pcap (when the lab captures). One that cannot start is noted and the call runs on;
+        with ``required = true`` it is a lab error, recorded before it propagates."""
+        if not self.rig.capture.enabled or self.rig.capture_dir is None:
+            return
+        try:
+            service = self.rig.session.service(CaptureService, config=self.rig.capture,
+                                               out_dir=self.rig.capture_dir)
+            running = service.capturing
+            if running is not None:  # a call during a call (busy): its packets are in the first call's pcap
+                self.record.extra["capture"] = {"mode": service.config.mode, "available": False, "reason": "shared",
+                                                "message": f"overlaps call {running.call_id}, whose pcap holds it"}
+                return
+            self.capture = service
+            service.begin(call_id_for(self.record))
+        except LabError as exc:
+            self.record.lab_error(f"capture: {exc}")
+            self.finish()
+            raise
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
         suppress = False
@@ -105,12 +129,36 @@ class Call:
             suppress = True
         elif exc is not None:
             self.record.lab_error(f"harness error {type(exc).__name__}: {exc}")
+        self._finish_capture()
         if self.rig.evidence is not None:  # screenshots and logcat for the report, before the record is written
             self.rig.evidence.on_end(self)
         if self.record.outcome is not Outcome.PASSED:
             self._clean_up()
         self.finish()
         return suppress
+
+    def _finish_capture(self) -> None:
+        """Stop the pcap and analyse it into the record: a connected call without media fails at ``no_media``."""
+        if self.capture is None:
+            return
+        try:
+            # judge media only on a call that connected and had not already failed at an earlier stage
+            finish_capture(self.capture, self.record,
+                           judge="connected" in self.record.events and self.record.stage is None)
+            self._relative_capture_paths()
+        except LAB_EXCEPTIONS as exc:  # the evidence failed, not the call: say so in the record
+            self.record.extra.setdefault("capture", {})["analysis_error"] = f"{type(exc).__name__}: {exc}"
+            log.warning("capture of call #%d on %s: %s", self.record.call_index, self.rig.serial, exc)
+
+    def _relative_capture_paths(self) -> None:
+        """Name the pcap relative to the run directory (``capture_dir`` is ``<run>/captures``), as the other
+        evidence is, so a run directory can be moved or archived and its report still links its pcaps."""
+        assert self.rig.capture_dir is not None
+        run_dir = self.rig.capture_dir.parent
+        for section, key in (("capture", "path"), ("media", "pcap")):
+            table = self.record.extra.get(section)
+            if isinstance(table, dict) and table.get(key):
+                table[key] = os.path.relpath(table[key], run_dir)
 
     def _prepare_lab(self) -> None:
         """Start from a healthy lab: device online, services running (reconnected and counted if not)."""

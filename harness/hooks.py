@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from harness.app_profile import AppProfile, load_profile
-from harness.errors import AppProfileError
+from harness.capture.config import CaptureConfig, parse_capture
+from harness.errors import AppProfileError, ConfigError
 from harness.redact import install_log_redaction
 from harness.results_writer import RESULTS_FILE, new_run_id, prepare_run_dir, read_results
 from harness.stats import format_table, latency_table
@@ -33,6 +34,7 @@ MARKERS = (
 
 RUN_DIR_KEY = "wmpf_hil_run_dir"
 PROFILE_KEY = pytest.StashKey[AppProfile]()
+CAPTURE_KEY = pytest.StashKey[CaptureConfig]()
 RUN_PATH_KEY = pytest.StashKey[Path]()
 CALL_RECORDS_PROPERTY = "wmpf_call_record"
 
@@ -51,6 +53,10 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[PROFILE_KEY] = load_profile(config.getoption("--app-profile"))
     except AppProfileError as exc:
         raise pytest.UsageError(f"invalid app profile: {exc}") from None
+    try:
+        config.stash[CAPTURE_KEY] = _capture_config(config, config.stash[PROFILE_KEY])
+    except ConfigError as exc:
+        raise pytest.UsageError(f"invalid capture configuration: {exc}") from None
     if is_worker(config):
         run_dir = Path(config.workerinput[RUN_DIR_KEY])  # type: ignore[attr-defined]
     else:  # decided now, created on first use (a run that places no call leaves no directory behind)
@@ -70,6 +76,21 @@ class _XdistHooks:
 
 def app_profile_of(config: pytest.Config) -> AppProfile:
     return config.stash[PROFILE_KEY]
+
+
+def _capture_config(config: pytest.Config, profile: AppProfile) -> CaptureConfig:
+    """The app profile's ``[capture]`` table, its mode replaced by ``--net-capture`` when given."""
+    table = dict(profile.raw.get("capture") or {})
+    mode = config.getoption("--net-capture")
+    if mode is not None:
+        table["mode"] = mode
+        if mode == "host":  # the interface default depends on the mode; keep a profile's explicit choice
+            table.setdefault("interface", "lo")
+    return parse_capture(table or None, profile.source)
+
+
+def capture_config_of(config: pytest.Config) -> CaptureConfig:
+    return config.stash[CAPTURE_KEY]
 
 
 def run_dir_of(config: pytest.Config) -> Path:

@@ -65,6 +65,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="phone API for real devices (POST /callWMPF ...); simulated devices bring their own")
     group.addoption("--calls", type=int, default=10, metavar="N",
                     help="calls per series scenario (default 10)")
+    group.addoption("--net-capture", default=None, choices=("off", "device", "host"),
+                    help="per-call network capture: 'device' (su 0 tcpdump via adb exec-out), 'host' (dumpcap on "
+                         "the [capture] interface) or 'off'; default: the app profile's [capture] mode (off)")
     group.addoption("--report-dir", default="reports", metavar="DIR",
                     help="directory of run directories; DIR/latest points at the newest (default reports)")
     group.addoption("--run-dir", default=None, metavar="DIR",
@@ -180,7 +183,8 @@ def rig(lab: Lab, device_session: DeviceSession, timeline: Timeline, app_profile
     url = _phone_url(lab, pytestconfig)
     ready = Rig(session=device_session, timeline=timeline, profile=app_profile, phone=Phone(url) if url else None,
                 results=results, time_scale=lab.config.sim_time_scale if lab.simulated else 1.0,
-                worker=worker_id(), evidence=EvidenceCollector(
+                worker=worker_id(), capture=hooks.capture_config_of(pytestconfig),
+                capture_dir=hooks.run_dir_of(pytestconfig) / "captures", evidence=EvidenceCollector(
                     hooks.run_dir_of(pytestconfig), ring_screenshots=not pytestconfig.getoption("--no-evidence"),
                     failure_screenshots=not pytestconfig.getoption("--no-evidence")))
     wait_ready(ready)

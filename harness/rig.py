@@ -14,10 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from harness.capture.config import CaptureConfig
 from harness.retry import LabRetry
 from harness.ui import UiActions
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from harness.app_profile import AppProfile
     from harness.phone import Phone
     from harness.records import CallRecord
@@ -40,6 +43,8 @@ class Rig:
     on_record: Callable[[CallRecord], None] | None = None
     worker: str | None = None
     evidence: EvidenceCollector | None = None  # screenshots/logcat for the report (harness.report.evidence)
+    capture: CaptureConfig = field(default_factory=CaptureConfig)  # per-call network capture (off by default)
+    capture_dir: Path | None = None  # where each call's pcap goes (the run's captures/); None: no capture
     lab_retry: LabRetry = field(default_factory=lambda: LabRetry(budget_s=30.0))
     _counter: itertools.count = field(default_factory=lambda: itertools.count(1), repr=False)
     _ui: UiActions | None = field(default=None, repr=False)

@@ -62,7 +62,8 @@ class Variants:
             rig = Rig(session=session, timeline=Timeline(session, app), profile=app,
                       phone=Phone(phone_url) if phone_url else None, results=self.template.results,
                       time_scale=self.template.time_scale, on_record=self.template.on_record,
-                      worker=self.template.worker)
+                      worker=self.template.worker, capture=self.template.capture,
+                      capture_dir=self.template.capture_dir)
             wait_ready(rig)
             rig.warm_up()
         except BaseException:

@@ -64,6 +64,7 @@ def test_scenario_run_report_junit_gates_and_no_token(pytester: pytest.Pytester,
         result = pytester.runpytest_subprocess(
             "-p", "no:cacheprovider", "--sim-time-scale", "0.1", "--adb-port", str(free_server_port(ADB_PORT + 40)),
             "--sim-base-port", str(DEVICE_PORT + 940), "--run-dir", "run", "--gates", "tight.toml",
+            "--net-capture", "device",
             "--log-level", "DEBUG", "-o", "junit_logging=all", timeout=180)
     finally:
         del os.environ["WMPF_TEST_TOKEN_FILE"]
@@ -84,6 +85,14 @@ def test_scenario_run_report_junit_gates_and_no_token(pytester: pytest.Pytester,
     assert (run / records[1]["extra"]["evidence"]["failure_screenshot"]).is_file()
     assert records[1]["extra"]["evidence"]["logcat"], "no logcat lines around the failure"
     assert records[0]["extra"]["device"]["android"]
+
+    # --net-capture device: each call's pcap kept with the run, analysed into its record
+    for record in records:
+        capture = record["extra"]["capture"]
+        assert capture["available"], capture
+        assert (run / capture["path"]).is_file(), capture["path"]  # relative to the run directory
+    assert records[0]["extra"]["media"]["verdict"] == "media_both_ways", records[0]["extra"]["media"]
+    assert 0 < records[0]["latencies"]["answer_to_media"]["ms"] < 2000
 
     # JUnit: each test case carries its calls' outcome, stage and room
     cases = {c.get("name"): c for c in ET.parse(run / "junit.xml").getroot().iter("testcase")}

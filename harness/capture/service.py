@@ -71,6 +71,11 @@ class CaptureService(DeviceService):
     def _stop(self) -> None:
         self.end()
 
+    @property
+    def capturing(self) -> CaptureResult | None:
+        """The capture in progress (a call overlapping another on this device shares its traffic)."""
+        return self.current if self._runner is not None else None
+
     # -- one call -----------------------------------------------------------------------------------
     def begin(self, call_id: str) -> CaptureResult:
         """Start capturing for ``call_id``; never raises for an unavailable capture unless ``required``."""
