@@ -62,26 +62,39 @@ def redact(value: Any) -> Any:
     return value
 
 
+def redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Replace the record's message by its redacted text (args folded in), so no handler ever sees a secret."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken format string: leave it to logging's own error path
+        return record
+    clean = redact_text(message)
+    if clean != message:
+        record.msg, record.args = clean, None
+    return record
+
+
 class RedactingFilter(logging.Filter):
-    """A logging filter that redacts the formatted message, so no handler ever sees a secret."""
+    """A logging filter that redacts the formatted message (for a handler outside the process-wide factory)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string: leave it to logging's own error path
-            return True
-        clean = redact_text(message)
-        if clean != message:
-            record.msg, record.args = clean, None
+        redact_record(record)
         return True
 
 
-def install_log_redaction(logger: logging.Logger | None = None) -> RedactingFilter:
-    """Attach one :class:`RedactingFilter` to ``logger`` (default: the ``harness`` logger) and its handlers."""
-    target = logger or logging.getLogger("harness")
-    for existing in target.filters:
-        if isinstance(existing, RedactingFilter):
-            return existing
-    flt = RedactingFilter()
-    target.addFilter(flt)
-    return flt
+def install_log_redaction() -> None:
+    """Redact every log record of the process as it is created, whatever logger or handler it goes to.
+
+    A filter on the ``harness`` logger would miss records of its children (``harness.driver``...), of libraries
+    (adbutils, uiautomator2) and handlers added later (pytest's caplog and report capture): filters do not
+    apply to propagated records. The record factory runs once per record, before any handler. Idempotent.
+    """
+    current = logging.getLogRecordFactory()
+    if getattr(current, "wmpf_redacting", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        return redact_record(current(*args, **kwargs))
+
+    factory.wmpf_redacting = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
