@@ -15,7 +15,7 @@ from pathlib import Path
 import adbutils
 
 from harness.errors import AdbServerError
-from simulator import adb_server_env, bundled_adb_path
+from simulator import adb_server_env, bundled_adb_path, prepare_adb_home
 
 DEFAULT_ISOLATED_PORT = 15037
 
@@ -67,8 +67,11 @@ class AdbServer:
             raise AdbServerError(
                 f"port {self.port} is already in use; an isolated adb server needs a free port "
                 f"(pass another --adb-port)")
-        if self.home is not None:
-            self.home.mkdir(parents=True, exist_ok=True)
+        try:
+            prepare_adb_home(self.adb_path, self.home)
+        except OSError as exc:
+            raise AdbServerError(f"cannot prepare the adb key directory for the server on port {self.port}: {exc}") \
+                from exc
         proc = self.adb("start-server", timeout=30)
         if proc.returncode != 0:
             raise AdbServerError(f"'{self.adb_path} -P {self.port} start-server' failed: {proc.stderr.strip()}")

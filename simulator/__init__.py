@@ -2,9 +2,9 @@
 
 Public entry point: :class:`Simulator` (a context manager starting N devices behind real adb transports)
 and :class:`DeviceInfo`; profiles: :func:`load_profile` / :class:`ProfileError`; adb helpers for callers
-that run their own server: :func:`bundled_adb_path`, :func:`adb_server_env`. Everything else in this
-package is internal; the harness must not import it. Names load lazily so that importing one submodule
-(e.g. ``simulator.profile``) does not start up the whole adb stack.
+that run their own server: :func:`bundled_adb_path`, :func:`adb_server_env`, :func:`prepare_adb_home`.
+Everything else in this package is internal; the harness must not import it. Names load lazily so that
+importing one submodule (e.g. ``simulator.profile``) does not start up the whole adb stack.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ _EXPORTS = {
     "AdbConnectError": "simulator.errors",
     "bundled_adb_path": "simulator.adb_host",
     "adb_server_env": "simulator.adb_host",
+    "prepare_adb_home": "simulator.adb_host",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -7,6 +7,7 @@ The simulator only ever *joins* an adb server (``start-server`` is idempotent, `
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import subprocess
 import time
@@ -38,6 +39,26 @@ def adb_server_env(port: int, adb_path: str) -> dict[str, str]:
     return env
 
 
+def prepare_adb_home(adb_path: str, home: Path | None = None) -> Path:
+    """Create ``$HOME/.android`` and the host's adb key before a server starts, under a lock.
+
+    Two adb servers starting at once with one HOME (pytest-xdist workers, parallel CI jobs) race: each finds no
+    ``.android``, one's ``mkdir`` fails and that server dies ("Cannot mkdir ... File exists"); two key generations
+    can leave a half-written ``adbkey``. Making both here, serialised by a lock file, leaves adb nothing to create.
+    """
+    android = (home if home is not None else Path(os.environ.get("HOME") or Path.home())) / ".android"
+    android.mkdir(parents=True, exist_ok=True)
+    key = android / "adbkey"
+    if key.is_file() and (android / "adbkey.pub").is_file():
+        return android
+    with open(android / ".wmpf-hil-keygen.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (key.is_file() and (android / "adbkey.pub").is_file()):
+            env = dict(os.environ, HOME=str(android.parent))
+            subprocess.run([adb_path, "keygen", str(key)], env=env, capture_output=True, timeout=30, check=False)
+    return android
+
+
 def default_server_port() -> int:
     return int(os.environ.get("ANDROID_ADB_SERVER_PORT", "5037"))
 
@@ -45,6 +66,7 @@ def default_server_port() -> int:
 def ensure_server(adb_path: str, port: int, timeout: float = 20.0) -> None:
     """Start the adb server on ``port`` with ``adb_path`` unless one already answers there."""
     try:
+        prepare_adb_home(adb_path)
         subprocess.run([adb_path, "-P", str(port), "start-server"], env=adb_server_env(port, adb_path),
                        capture_output=True, timeout=timeout, check=True)
     except FileNotFoundError as exc:

@@ -61,3 +61,28 @@ def test_dropped_link_comes_back(make_sim, adb_server) -> None:
         assert device.shell("echo back").strip() == "back"
         session.restart_services()
         assert session.logcat.running and session.logcat.stream_starts == 2
+
+
+def test_isolated_adb_servers_starting_at_once_with_one_home_all_start(tmp_path: Path) -> None:
+    """pytest-xdist workers start their adb servers together with one HOME: none may die racing on ~/.android."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from harness.adb_server import AdbServer, free_server_port
+
+    port = int(os.environ.get("WMPF_HIL_TEST_ADB_PORT", "15037")) + 300
+    for attempt in range(2):  # a fresh HOME each time: the race is on creating .android and the key
+        home = tmp_path / f"home{attempt}"
+        ports = []
+        for _ in range(4):
+            port = free_server_port(port + 1, span=200)
+            ports.append(port)
+        servers = [AdbServer(port, home=home) for port in ports]
+        try:
+            with ThreadPoolExecutor(len(servers)) as pool:
+                started = list(pool.map(lambda s: s.start(), servers))
+            assert all(s.client().server_version() > 0 for s in started)
+            assert (home / ".android" / "adbkey").is_file() and (home / ".android" / "adbkey.pub").is_file()
+        finally:
+            for server in servers:
+                server.stop()
