@@ -6,9 +6,9 @@ harness's timeline (one streaming logcat, woken by the line) and, alternating ca
 true: one hierarchy query per look). The lag of each is the host instant its wait returned minus the true
 instant the ring was shown (the simulator's ground truth, out of band). Goal: logcat ≥ 10× faster.
 
-Note: the simulated uiautomator2 server wakes ``waitForExists`` on every screen change, so on the simulator
-``wait()`` is nearly as quick as the log; on hardware androidx UiAutomator re-checks only every
-``WAIT_FOR_SELECTOR_POLL`` (1 s), which is what the polling figure approximates.
+The simulated uiautomator2 server's ``waitForExists`` looks once a second, as androidx UiObject does on hardware
+(``WAIT_FOR_SELECTOR_POLL`` = 1 s), so ``wait()`` lags by up to a second; client-side ``.exists`` polling lags by
+one hierarchy query.
 Ports: WMPF_HIL_BENCH_ADB_PORT (default 15560) and WMPF_HIL_BENCH_DEVICE_PORT (default 27960).
 """
 

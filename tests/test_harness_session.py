@@ -58,3 +58,19 @@ def test_services_stop_with_the_session_and_waiters_fail_fast(sim_device, adb_se
     with pytest.raises(ServiceError, match="stopped"):
         logcat.wait_for("x", 30)
     assert time.monotonic() - started < 1
+
+
+def test_uiautomator2_speaks_over_nodelay_sockets(sim_device, adb_server) -> None:
+    """http.client sends a POST's headers and body apart: without TCP_NODELAY each tap waits a delayed ACK."""
+    import socket
+
+    import adbutils
+
+    with DeviceSession(sim_device.serial, adb_port=adb_server.port) as session:
+        assert session.u2.info["sdkInt"] > 0  # the real uiautomator2 client, through the session's device
+        device = session.u2._dev  # the adbutils device uiautomator2 was given
+        sock = device.create_connection(adbutils.Network.TCP, 9008)
+        try:
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        finally:
+            sock.close()

@@ -195,6 +195,26 @@ def test_selectors_exist_wait_objinfo_count() -> None:
     run(body)
 
 
+def test_wait_for_exists_looks_once_a_second_like_androidx() -> None:
+    """A server-side wait sees a change only at its next 1 s look (WAIT_FOR_SELECTOR_POLL), as on hardware."""
+    async def body(fx: Fixture) -> None:
+        await fx.start_server()
+        loop = asyncio.get_running_loop()
+        absent = sel(description="late button")
+        started = loop.time()
+        late = loop.call_later(0.1, lambda: fx.device.android.screen.show(Window(
+            PKG, f"{PKG}/.Late", lambda w, h: UiNode(bounds=(0, 0, w, h), package=PKG, content_desc="late button"))))
+        assert await fx.call("waitForExists", absent, 3000) is True
+        waited = loop.time() - started
+        late.cancel()
+        assert 0.9 <= waited < 2.0, f"waitForExists returned after {waited:.3f} s, not at its 1 s look"
+        started = loop.time()
+        assert await fx.call("waitForExists", sel(description="never"), 1500) is False  # looks at 0, 1, 2 s
+        assert loop.time() - started >= 1.9
+
+    run(body)
+
+
 def test_child_and_sibling_selectors() -> None:
     tree = Fixture(None).tree(1200, 1920)  # type: ignore[arg-type]
     child = sel(className="android.widget.LinearLayout")

@@ -8,7 +8,6 @@ the client calls that is not here answers JSON-RPC -32601, so a gap shows up as 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +20,8 @@ from simulator.uia2.selector import Located, UiSelector
 if TYPE_CHECKING:
     from simulator.device import SimDevice
 
-POLL_S = 0.05  # how often waits re-check a tree that changed without telling listeners (timers, clocks)
+# androidx UiObject.WAIT_FOR_SELECTOR_POLL: waitForExists / waitUntilGone look once a second, not on every change
+WAIT_FOR_SELECTOR_POLL_S = 1.0
 
 
 def _rect(bounds: tuple[int, int, int, int]) -> dict[str, int]:
@@ -70,32 +70,6 @@ class AutomatorService:
     def _center(self, node: UiNode) -> tuple[int, int]:
         left, top, right, bottom = self._visible(node)
         return (left + right) // 2, (top + bottom) // 2
-
-    async def _wait(self, predicate: Any, timeout_ms: int) -> bool:
-        """Re-evaluate ``predicate`` on every screen change and every POLL_S until it holds or time is up."""
-        if predicate():
-            return True
-        deadline = time.monotonic() + max(0, timeout_ms) / 1000
-        changed = asyncio.Event()
-
-        def listener(_screen: object) -> None:
-            changed.set()
-
-        self.screen.listeners.append(listener)
-        try:
-            while self._is_running():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                changed.clear()
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(changed.wait(), min(POLL_S, left))
-                if predicate():
-                    return True
-            return False
-        finally:
-            if listener in self.screen.listeners:
-                self.screen.listeners.remove(listener)
 
     def _obj_info(self, node: UiNode) -> dict[str, Any]:
         bounds = _rect(self._visible(node))
@@ -271,13 +245,25 @@ class AutomatorService:
     def exist(self, selector: dict[str, Any]) -> bool:
         return UiSelector(selector).find(self._tree()) is not None
 
+    async def _poll_selector(self, predicate: Any, timeout_ms: int) -> bool:
+        """androidx ``UiObject.findAccessibilityNodeInfo(timeout)``: look, and while the time spent is within
+        the timeout, sleep ``WAIT_FOR_SELECTOR_POLL`` (1 s) and look again. A real device's server-side wait
+        therefore sees a change up to a second late; the simulator must not be quicker than the hardware."""
+        started = time.monotonic()
+        while True:
+            if predicate():
+                return True
+            if timeout_ms <= 0 or (time.monotonic() - started) * 1000 > timeout_ms or not self._is_running():
+                return False
+            await asyncio.sleep(WAIT_FOR_SELECTOR_POLL_S)
+
     async def waitForExists(self, selector: dict[str, Any], timeout: int = 0) -> bool:
         sel = UiSelector(selector)
-        return await self._wait(lambda: sel.find(self._tree()) is not None, int(timeout))
+        return await self._poll_selector(lambda: sel.find(self._tree()) is not None, int(timeout))
 
     async def waitUntilGone(self, selector: dict[str, Any], timeout: int = 0) -> bool:
         sel = UiSelector(selector)
-        return await self._wait(lambda: sel.find(self._tree()) is None, int(timeout))
+        return await self._poll_selector(lambda: sel.find(self._tree()) is None, int(timeout))
 
     def objInfo(self, selector: dict[str, Any]) -> dict[str, Any]:
         return self._obj_info(self._must_find(UiSelector(selector)).node)
