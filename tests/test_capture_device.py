@@ -76,6 +76,26 @@ def test_tcpdump_needs_root_and_answers_counts_and_filters(make_sim, adb_server)
     assert records == 7 and pos == len(raw)
 
 
+def test_tcpdump_writes_a_device_file_to_pull_flushed_when_killed(make_sim, adb_server, tmp_path) -> None:
+    """``tcpdump -w /sdcard/x.pcap`` in the background, stopped with SIGINT, leaves a pcap to ``adb pull``."""
+    sim = make_sim(1, time_scale=0.2)
+    device = adb_server.client().device(sim.devices[0].serial)
+    denied = device.shell2("su 0 tcpdump -i any -w /system/x.pcap -c 1", rstrip=True)
+    assert denied.returncode == 1 and "/system/x.pcap: Read-only file system" in denied.output
+    room = connect_call(sim)
+    device.shell("su 0 sh -c 'tcpdump -i any -w /sdcard/call.pcap udp >/dev/null 2>&1 &'")
+    time.sleep(1.5)
+    pid = device.shell("pidof tcpdump").strip()
+    assert pid.isdigit(), pid
+    device.shell(f"su 0 kill -2 {pid}")
+    hang_up(sim, room)
+    local = tmp_path / "call.pcap"
+    device.sync.pull("/sdcard/call.pcap", local)
+    out = subprocess.run(["tshark", "-r", str(local), "-T", "fields", "-e", "udp.srcport"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert len(out) > 20  # about 1.5 s of voice both ways, buffered output flushed at the signal
+
+
 def test_device_pcap_opens_in_tshark_and_5_percent_loss_is_reported(make_sim, adb_server, tmp_path) -> None:
     sim = make_sim(1, time_scale=0.2, profile=media_profile(faults={"media_loss_pct": 5},
                                                           media={"seed": 11}))

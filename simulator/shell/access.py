@@ -26,11 +26,13 @@ def _under(path: str, roots: tuple[str, ...]) -> bool:
 
 
 def check_write(fs: FileSystem, path: str, uid: int) -> None:
-    """Raise :class:`FsError` (EROFS / EACCES) if ``uid`` may not create, change or remove ``path``."""
-    if uid == 0:
-        return
+    """Raise :class:`FsError` (EROFS / EACCES) if ``uid`` may not create, change or remove ``path``.
+
+    The read-only mounts refuse root too (until ``remount``, which the simulator does not offer)."""
     if _under(path, READ_ONLY_MOUNTS):
         raise FsError(errno.EROFS, path)
+    if uid == 0:
+        return
     if path.startswith("/proc") or _under(path, SHARED_STORAGE):
         return
     parent = posixpath.dirname(path.rstrip("/")) or "/"

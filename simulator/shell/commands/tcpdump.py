@@ -1,7 +1,8 @@
 """``tcpdump``: capture the device's own media traffic as a real pcap, like tcpdump on a userdebug build.
 
-Supported: ``-i IFACE`` (``any`` or the Wi-Fi name; all see the same media), ``-w FILE`` (``-`` = stdout;
-without ``-w`` one summary line per packet), ``-U`` (flush after every batch instead of every 8 KiB),
+Supported: ``-i IFACE`` (``any`` or the Wi-Fi name; all see the same media), ``-w FILE`` (``-`` = stdout, or
+a device file to ``adb pull`` afterwards, flushed when tcpdump is stopped; without ``-w`` one summary line per
+packet), ``-U`` (flush after every batch instead of every 8 KiB),
 ``-c N``, ``-s N``, ``-n``/``-nn``/``-q``/``-v``, ``--version`` and a filter made of ``udp``, ``ip``,
 ``tcp``, ``[src|dst] port N``, ``[src|dst] host A`` joined by ``and``/``or``/``not`` (and ``&&``, ``||``,
 ``!``); anything else is a syntax error, as tcpdump's own parser would report.
@@ -18,10 +19,13 @@ import contextlib
 import getopt
 from collections.abc import Callable
 
+from simulator.fs import FsError
 from simulator.media import media_of
 from simulator.media.pcap import GLOBAL_HEADER, PacketFormatter
 from simulator.media.tap import Packet
+from simulator.shell.access import check_write, strerror
 from simulator.shell.api import CommandContext, command
+from simulator.shell.io import FileWriter
 from simulator.streams import StreamClosed
 
 VERSION = "tcpdump version 4.99.4\nlibpcap version 1.10.4\n"
@@ -151,8 +155,15 @@ async def tcpdump(ctx: CommandContext) -> int:
         return await ctx.fail(f"{iface}: You don't have permission to capture on that device\n"
                               "(socket: Operation not permitted)")
     out_file = opts.get("-w")
+    out = ctx.stdout
     if out_file is not None and out_file != "-":
-        return await ctx.fail(f"{out_file}: Read-only file system")
+        try:  # pcap_dump_open: create or truncate the file, as the capturing user
+            path = ctx.path(out_file)
+            check_write(ctx.device.fs, path, ctx.uid)
+            ctx.device.fs.write_file(path, b"", mode=0o644, uid=ctx.uid)
+        except FsError as exc:
+            return await ctx.fail(f"{out_file}: {strerror(exc)}")
+        out = FileWriter(ctx.device.fs, path, ctx.uid)
     media = media_of(ctx.device)
     formatter = PacketFormatter(media.mac)
     capture = media.tap.open()
@@ -168,10 +179,10 @@ async def tcpdump(ctx: CommandContext) -> int:
             pending += GLOBAL_HEADER
         while True:
             if (flush_each or len(pending) >= BUFFERED_FLUSH) and pending:
-                await ctx.stdout.write(bytes(pending))
+                await out.write(bytes(pending))
                 pending.clear()
             await capture.wait(READER_CHECK_S)
-            if getattr(ctx.stdout, "reader_gone", False) or capture.closed:
+            if getattr(ctx.stdout, "reader_gone", False) or getattr(out, "reader_gone", False) or capture.closed:
                 break
             for packet in capture.drain():
                 if not matcher(packet):
@@ -183,12 +194,14 @@ async def tcpdump(ctx: CommandContext) -> int:
             if count and captured >= count:
                 break
         if pending:
-            await ctx.stdout.write(bytes(pending))
+            await out.write(bytes(pending))
             pending.clear()
     except StreamClosed:
         pass
     finally:
         capture.close()
+        if pending and isinstance(out, FileWriter):  # killed (SIGINT/SIGTERM): tcpdump flushes its dump file
+            ctx.device.fs.write_file(path, bytes(pending), append=True, uid=ctx.uid)
     await _counters(ctx, captured, capture.dropped)
     return 0
 
