@@ -107,12 +107,12 @@ class AutomatorService:
         return hierarchy.dump(self._tree(), self.screen.width, self.screen.height, max_depth=depth,
                               display_id=display_id)
 
-    def takeScreenshot(self, scale: Any = 1, quality: Any = 80, *rest: Any) -> str | None:
+    async def takeScreenshot(self, scale: Any = 1, quality: Any = 80, *rest: Any) -> str | None:
         if isinstance(scale, str):  # the old (filename, scale, quality) form writes a PNG on the device
             path = scale
-            self.device.fs.write_file(path, screenshot.screenshot_png(self.device), mode=0o644)
+            self.device.fs.write_file(path, await screenshot.screenshot_png(self.device), mode=0o644)
             return path
-        return screenshot.screenshot_base64(self.device, float(scale), int(quality))
+        return await screenshot.screenshot_base64(self.device, float(scale), int(quality))
 
     def click(self, a: Any, b: Any = None, c: Any = None) -> bool:
         """``click(x, y)``, ``click(x, y, press_ms)`` (long press when >= 500 ms), ``click(selector[, corner])``."""

@@ -7,7 +7,6 @@ Pixels come from the device's shared renderer (:mod:`simulator.android.render`),
 from __future__ import annotations
 
 import base64
-import io
 from typing import TYPE_CHECKING
 
 from simulator.android import render
@@ -16,16 +15,15 @@ if TYPE_CHECKING:
     from simulator.device import SimDevice
 
 
-def screenshot_base64(device: SimDevice, scale: float = 1.0, quality: int = 80) -> str:
-    """Base64 JPEG of the screen, scaled and compressed like ``UiDevice.takeScreenshot``."""
+async def screenshot_base64(device: SimDevice, scale: float = 1.0, quality: int = 80) -> str:
+    """Base64 JPEG of the screen, scaled and compressed like ``UiDevice.takeScreenshot`` (off the loop)."""
     image = render.render(device.android.screen).convert("RGB")
     if 0 < scale < 1:
         image = image.resize((max(1, int(image.width * scale)), max(1, int(image.height * scale))))
-    buf = io.BytesIO()
-    image.save(buf, format="JPEG", quality=max(1, min(100, int(quality))))
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    data = await render.encoded_off_loop(image, "JPEG", quality=max(1, min(100, int(quality))))
+    return base64.b64encode(data).decode("ascii")
 
 
-def screenshot_png(device: SimDevice) -> bytes:
+async def screenshot_png(device: SimDevice) -> bytes:
     """PNG bytes for the old ``takeScreenshot(filename, scale, quality)`` form."""
-    return render.png_bytes(device.android.screen)
+    return await render.png_bytes(device.android.screen)

@@ -34,7 +34,7 @@ async def screencap(ctx: CommandContext) -> int:
     screen = ctx.device.android.screen
     if path is not None and path.endswith(".png"):
         png = True
-    data = render.png_bytes(screen) if png else render.raw_bytes(screen)
+    data = await render.png_bytes(screen) if png else render.raw_bytes(screen)
     if path is None:
         await ctx.out(data)
         return 0
