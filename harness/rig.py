@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from harness.timeline import Timeline
 
 MIN_SCALED_BOUND_S = 1.0
+# One call numbering per process (per xdist worker): rigs on variant devices that reuse a port (and so a serial)
+# must not reuse a number, or their pcaps and evidence would overwrite each other's.
+_CALL_NUMBERS = itertools.count(1)
 
 
 @dataclass
@@ -46,7 +49,6 @@ class Rig:
     capture: CaptureConfig = field(default_factory=CaptureConfig)  # per-call network capture (off by default)
     capture_dir: Path | None = None  # where each call's pcap goes (the run's captures/); None: no capture
     lab_retry: LabRetry = field(default_factory=lambda: LabRetry(budget_s=30.0))
-    _counter: itertools.count = field(default_factory=lambda: itertools.count(1), repr=False)
     _ui: UiActions | None = field(default=None, repr=False)
 
     @property
@@ -75,7 +77,8 @@ class Rig:
         return self
 
     def next_index(self) -> int:
-        return next(self._counter)
+        """The next call number of this process (unique across its rigs)."""
+        return next(_CALL_NUMBERS)
 
     def bound(self, name: str) -> float:
         """The profile's bound in seconds, scaled with the simulator's timers (never below 1 s or itself)."""

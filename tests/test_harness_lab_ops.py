@@ -86,3 +86,20 @@ def test_isolated_adb_servers_starting_at_once_with_one_home_all_start(tmp_path:
         finally:
             for server in servers:
                 server.stop()
+
+
+def test_call_numbers_and_capture_names_are_unique_across_rigs() -> None:
+    """Variant devices reuse ports (so serials): a second rig must not reuse a call number or a pcap name."""
+    from harness.app_profile import load_profile
+    from harness.capture import call_id_for
+    from harness.records import CallRecord
+    from harness.rig import Rig
+
+    profile = load_profile(None)
+    first, second = (Rig(session=None, timeline=None, profile=profile, worker="gw1")  # type: ignore[arg-type]
+                     for _ in range(2))
+    numbers = [first.next_index(), second.next_index(), first.next_index()]
+    assert len(set(numbers)) == 3
+    ids = {call_id_for(CallRecord(scenario="s", serial="127.0.0.1:20150", call_index=n, worker="gw1"))
+           for n in numbers}
+    assert len(ids) == 3 and all(i.startswith("gw1_") for i in ids)

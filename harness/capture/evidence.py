@@ -25,8 +25,8 @@ log = logging.getLogger("harness.capture")
 
 
 def call_id_for(record: CallRecord) -> str:
-    """``<index>_<serial>``: unique within a run and readable beside the report."""
-    return f"{record.call_index:04d}_{record.serial}"
+    """``<worker>_<index>_<serial>``: unique within a run (xdist workers share its captures/) and readable."""
+    return f"{record.worker or 'main'}_{record.call_index:04d}_{record.serial}"
 
 
 def finish_capture(service: CaptureService | None, record: CallRecord, *, analyze: bool = True,
