@@ -201,14 +201,19 @@ class Call:
     # -- placing ----------------------------------------------------------------------------------------
     def place(self, *, room_type: str | None = None, caller_name: str | None = None,
               auto_answer: bool | None = None, sim: dict[str, Any] | None = None,
-              custom_query: dict[str, str] | None = None) -> Placement:
-        """Place the call per the profile: the phone (``callWMPF``) or a debug broadcast of the push JSON."""
+              custom_query: dict[str, str] | None = None, via: str | None = None) -> Placement:
+        """Place the call per the profile: the phone (``callWMPF``) or a debug broadcast of the push JSON.
+
+        ``via`` ("phone" or "broadcast") overrides the profile's ``call.method`` for this call."""
         profile = self.profile
+        via = via or profile.call_method
+        if via not in ("phone", "broadcast"):
+            raise InjectionError(f"unknown call route {via!r}: use 'phone' or 'broadcast'")
         self.auto_answer = profile.answer == "auto" if auto_answer is None else auto_answer
         room_type = room_type or profile.room_type
         caller = caller_name if caller_name is not None else profile.caller_name
         try:
-            if profile.call_method == "phone":
+            if via == "phone":
                 if self.rig.phone is None:
                     raise InjectionError("the app profile places calls through a phone API but none is "
                                          "configured: pass --phone-url (or use a broadcast profile)")

@@ -1,4 +1,5 @@
-"""Malformed pushes are ignored: the app logs why, nothing rings, and the next real call still does.
+"""Malformed pushes are ignored: the app logs why, nothing rings, and the next real call still does; any caller
+name reaches the screen intact and runs nothing on the device, by every route the app offers.
 
 Pushes go in by the debug build's broadcast (the app profile's ``[broadcast]``) and, when the phone API has
 a control endpoint, through WMPF's own push channel.
@@ -6,31 +7,21 @@ a control endpoint, through WMPF's own push channel.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from harness.driver import CallDriver
 from harness.errors import WaitTimeout
 from harness.injectors import BroadcastInjector
 from harness.lab_faults import LabFaults
-from harness.push import CALL_PAGE_PATH
+from harness.push_fixtures import Caller, callers, malformed_pushes
 from harness.records import Outcome
 from harness.rig import Rig
 
 pytestmark = pytest.mark.wmpf_scenario
 
-MALFORMED = {
-    "not_json": '{"path": "plugin-private://wxf830863afde621eb/pages/call-page-plugin/call-page-plugin?',
-    "json_array": "[1, 2, 3]",
-    "empty": "",
-    "other_mini_program": json.dumps({"path": "pages/index/index?roomType=video", "appType": 0,
-                                      "appid": "wx0123456789abcdef"}),
-    "empty_appid": json.dumps({"path": CALL_PAGE_PATH + "?roomType=video&groupId=g1&listenerId=x&callerName=y",
-                               "appType": 0, "appid": ""}),
-    "oversized": json.dumps({"path": CALL_PAGE_PATH + "?roomType=video&groupId=g2&listenerId=x&callerName=y&pad="
-                             + "x" * 6000, "appType": 0, "appid": "wx0123456789abcdef"}),
-}
+MALFORMED = malformed_pushes()  # fixtures/pushes/malformed: one file a push
+CALLERS = callers()  # fixtures/pushes/callers.toml
+CANARY = "/data/local/tmp/wmpf_hil_canary"
 
 
 def _expect_ignored_without_ring(rig: Rig, since: int, what: str) -> None:
@@ -62,3 +53,27 @@ def test_malformed_push_through_wmpf_is_ignored(call: CallDriver, lab_faults: La
     lab_faults.push(MALFORMED["other_mini_program"])
     _expect_ignored_without_ring(rig, since, "other_mini_program")
     assert call.run().outcome is Outcome.PASSED, "the call after malformed pushes did not pass"
+
+
+def _canaries(rig: Rig) -> str:
+    return rig.session.device.shell(f"ls {CANARY}1 {CANARY}2 {CANARY}3 {CANARY}4 2>/dev/null; echo end").strip()
+
+
+@pytest.mark.parametrize("route", ["phone", "broadcast"])
+@pytest.mark.parametrize("caller", CALLERS, ids=[c.id for c in CALLERS])
+def test_caller_name_is_shown_intact_and_runs_nothing(call: CallDriver, caller: Caller, route: str) -> None:
+    rig = call.rig
+    if route == "broadcast" and rig.profile.broadcast is None:
+        pytest.skip(f"{rig.profile.source} has no [broadcast] table (not a debug build)")
+    if route == "phone" and rig.phone is None:
+        pytest.skip("no phone API for this device (--phone-url)")
+    name = caller.with_canary(CANARY)
+    rig.session.device.shell(f"rm -f {CANARY}1 {CANARY}2 {CANARY}3 {CANARY}4")
+    with call.call() as c:
+        c.place(caller_name=name, via=route)
+        ring = c.wait_ring()
+        c.decline()
+    assert c.record.outcome is Outcome.PASSED, c.record.error
+    if "caller" in ring.data:  # the profile's ring pattern names the caller; logcat splits lines at newlines
+        assert ring.data["caller"] == name.split("\n")[0]
+    assert _canaries(rig) == "end", "a caller name ran a command on the device"
