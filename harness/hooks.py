@@ -36,6 +36,7 @@ RUN_DIR_KEY = "wmpf_hil_run_dir"
 PROFILE_KEY = pytest.StashKey[AppProfile]()
 CAPTURE_KEY = pytest.StashKey[CaptureConfig]()
 RUN_PATH_KEY = pytest.StashKey[Path]()
+RUN_PREPARED_KEY = pytest.StashKey[bool]()
 CALL_RECORDS_PROPERTY = "wmpf_call_record"
 
 
@@ -94,10 +95,13 @@ def capture_config_of(config: pytest.Config) -> CaptureConfig:
 
 
 def run_dir_of(config: pytest.Config) -> Path:
-    """The run directory, created (and ``latest`` pointed at it) on first use."""
+    """The run directory, created (and ``latest`` pointed at it) on first use.
+
+    Not "if it does not exist": pytest-html and junitxml create it first when their files default into it."""
     path = config.stash[RUN_PATH_KEY]
-    if not path.is_dir():
+    if not config.stash.get(RUN_PREPARED_KEY, False):
         prepare_run_dir(path.parent, run_dir=path)
+        config.stash[RUN_PREPARED_KEY] = True
     return path
 
 

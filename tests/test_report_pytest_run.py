@@ -79,6 +79,8 @@ def test_scenario_run_report_junit_gates_and_no_token(pytester: pytest.Pytester,
     # outputs defaulted into the plugin-managed run directory
     for name in ("report.html", "junit.xml", "results.jsonl"):
         assert (run / name).is_file(), name
+    # pytest-html made the run directory before the first call: latest still points at it
+    assert (pytester.path / "latest").is_symlink() and (pytester.path / "latest").resolve() == run.resolve()
     records = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()]
     assert [r["outcome"] for r in records] == ["passed", "failed"]
     assert (run / records[0]["extra"]["evidence"]["ring_screenshot"]).is_file()
