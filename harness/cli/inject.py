@@ -58,7 +58,11 @@ def print_call(record: CallRecord) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         profile = load_profile(args.app_profile)
-        with open_lab(args) as lab:
+        # A simulated host app that shows its own incoming screen rings before the call page sees the push's
+        # isClickedHangOnBtn=1; for --auto-answer the simulated device opens the call page directly, as the
+        # auto-answer scenario's device does. A real device is used as it is.
+        overrides = {"host_app": {"incoming_ui": "direct"}} if args.auto_answer else None
+        with open_lab(args, sim_overrides=overrides) as lab:
             url = args.phone_url or (lab.simulator.devices[0].phone if lab.simulator else None)
             with DeviceSession(lab.serials[0], adb_port=lab.adb.port) as session:
                 rig = Rig(session=session, timeline=Timeline(session, profile), profile=profile,

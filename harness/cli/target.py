@@ -11,9 +11,10 @@ import argparse
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from harness.adb_server import DEFAULT_ISOLATED_PORT, free_server_port
-from harness.lab import Lab, LabConfig
+from harness.lab import Lab, LabConfig, derive_profile
 
 
 def add_target_arguments(p: argparse.ArgumentParser, *, many: bool = False) -> None:
@@ -30,14 +31,16 @@ def add_target_arguments(p: argparse.ArgumentParser, *, many: bool = False) -> N
 
 
 @contextmanager
-def open_lab(args: argparse.Namespace) -> Iterator[Lab]:
+def open_lab(args: argparse.Namespace, sim_overrides: dict[str, dict[str, Any]] | None = None) -> Iterator[Lab]:
+    """The lab for the command; ``sim_overrides`` configure the simulated device (ignored for a real one)."""
     serials = args.serial if isinstance(args.serial, list) else ([args.serial] if args.serial else [])
     if serials:
         port = args.adb_port or int(os.environ.get("ANDROID_ADB_SERVER_PORT", "5037"))
         config = LabConfig(serials=serials, adb_port=port)
     else:
         config = LabConfig(adb_port=free_server_port(args.adb_port or DEFAULT_ISOLATED_PORT),
-                           sim_profile=args.sim_profile, sim_time_scale=args.sim_time_scale,
+                           sim_profile=derive_profile(args.sim_profile, sim_overrides) if sim_overrides
+                           else args.sim_profile, sim_time_scale=args.sim_time_scale,
                            sim_base_port=args.sim_base_port)
     lab = Lab(config).start()
     try:
