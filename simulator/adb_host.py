@@ -71,6 +71,8 @@ def ensure_server(adb_path: str, port: int, timeout: float = 20.0) -> None:
                        capture_output=True, timeout=timeout, check=True)
     except FileNotFoundError as exc:
         raise AdbConnectError(f"adb binary not found: {adb_path}") from exc
+    except OSError as exc:  # ~/.android not writable, no space...
+        raise AdbConnectError(f"cannot prepare the adb key directory (~/.android) for the server: {exc}") from exc
     except subprocess.CalledProcessError as exc:
         raise AdbConnectError(
             f"'{adb_path} -P {port} start-server' failed ({exc.returncode}): "
