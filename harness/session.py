@@ -30,6 +30,26 @@ S = TypeVar("S", bound=DeviceService)
 log = logging.getLogger("harness.session")
 
 
+class VersionCachingAdbClient(adbutils.AdbClient):
+    """An adbutils client that asks the adb server its version once, not before every command.
+
+    adbutils opens a connection for ``host:version`` before each transport it opens (to pick the serial
+    syntax), and closing any connection sleeps 10 ms: half of a 20 ms ``shell`` call and most of a
+    uiautomator2 tap. The version only changes when another server binary takes the port, so the session
+    forgets it whenever it finds the server gone (:meth:`DeviceSession.check_server`) or reconnects.
+    """
+
+    _version: int | None = None
+
+    def server_version(self) -> int:
+        if self._version is None:
+            self._version = int(super().server_version())
+        return self._version
+
+    def forget_version(self) -> None:
+        self._version = None
+
+
 class NoDelayAdbDevice(adbutils.AdbDevice):
     """An adbutils device whose device-port connections send at once (``TCP_NODELAY``).
 
@@ -51,7 +71,7 @@ class DeviceSession:
                  client: adbutils.AdbClient | None = None,
                  service_options: dict[type[DeviceService], dict[str, Any]] | None = None) -> None:
         self.serial = serial
-        self.client = client or adbutils.AdbClient(host=host, port=adb_port or 5037)
+        self.client = client or VersionCachingAdbClient(host=host, port=adb_port or 5037)
         self.adb_host = host
         self.adb_port = adb_port if adb_port is not None else self.client.port
         self.service_options = dict(service_options or {})
@@ -79,6 +99,7 @@ class DeviceSession:
     def check_server(self) -> None:
         """Never let adbutils auto-start a server on another port: a dead lab server is a lab error."""
         if not port_is_listening(self.adb_port, self.adb_host):
+            self._forget_server_version()
             raise AdbServerError(f"the adb server at {self.adb_host}:{self.adb_port} is not running")
 
     def require_online(self) -> adbutils.AdbDevice:
@@ -157,8 +178,13 @@ class DeviceSession:
 
         return self.service(ClockSyncService)
 
+    def _forget_server_version(self) -> None:
+        if isinstance(self.client, VersionCachingAdbClient):
+            self.client.forget_version()
+
     def restart_services(self) -> None:
         """Restart every started service (after the device link came back)."""
+        self._forget_server_version()
         with self._lock:
             for svc in list(self._started):
                 svc.restart()

@@ -74,3 +74,23 @@ def test_uiautomator2_speaks_over_nodelay_sockets(sim_device, adb_server) -> Non
             assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
         finally:
             sock.close()
+
+
+def test_the_session_asks_the_adb_server_version_once(sim_device, adb_server, monkeypatch) -> None:
+    """adbutils asks ``host:version`` before every transport (a connection and a 10 ms close): not here."""
+    import adbutils
+
+    asked: list[int] = []
+    real = adbutils.AdbClient.server_version
+
+    def counting(client: adbutils.AdbClient) -> int:
+        asked.append(1)
+        return real(client)
+
+    monkeypatch.setattr(adbutils.AdbClient, "server_version", counting)
+    with DeviceSession(sim_device.serial, adb_port=adb_server.port) as session:
+        for _ in range(5):
+            assert session.device.shell("echo hi") == "hi"
+        assert session.u2.info["sdkInt"] > 0
+        assert not session.u2(text="no such button").exists
+    assert len(asked) == 1
