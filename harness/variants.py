@@ -63,7 +63,8 @@ class Variants:
                       phone=Phone(phone_url) if phone_url else None, results=self.template.results,
                       time_scale=self.template.time_scale, on_record=self.template.on_record,
                       worker=self.template.worker, capture=self.template.capture,
-                      capture_dir=self.template.capture_dir)
+                      capture_dir=self.template.capture_dir,
+                      evidence=self.template.evidence.for_another_device() if self.template.evidence else None)
             wait_ready(rig)
             rig.warm_up()
         except BaseException:

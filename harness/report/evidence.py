@@ -81,6 +81,10 @@ class EvidenceCollector:
     _device: dict[str, str] | None = field(default=None, repr=False)
     _threads: dict[int, threading.Thread] = field(default_factory=dict, repr=False)
 
+    def for_another_device(self) -> EvidenceCollector:
+        """The same settings for another rig (a variant device): its own device details and threads."""
+        return EvidenceCollector(self.run_dir, self.ring_screenshots, self.failure_screenshots)
+
     def call_dir(self, call: Call) -> Path:
         r = call.record
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in r.serial)
