@@ -50,6 +50,7 @@ def pytest_configure(config: pytest.Config) -> None:
     install_log_redaction()
     if config.option.help:
         return
+    _check_numbers(config)
     try:
         config.stash[PROFILE_KEY] = load_profile(config.getoption("--app-profile"))
     except AppProfileError as exc:
@@ -65,6 +66,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[RUN_PATH_KEY] = run_dir
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(), "wmpf-hil-xdist")
+
+
+def _check_numbers(config: pytest.Config) -> None:
+    """Refuse impossible numeric options at start-up, naming the option, not as an error in every test."""
+    checks = (("--sim-time-scale", lambda v: v > 0, "must be greater than 0 (1 = real time, 0.1 = ten times faster)"),
+              ("--sim-devices", lambda v: v >= 1, "must be at least 1"),
+              ("--calls", lambda v: v >= 1, "must be at least 1"),
+              ("--sim-base-port", lambda v: 1024 <= v <= 65000, "must be a port from 1024 to 65000"))
+    for option, valid, problem in checks:
+        value = config.getoption(option)
+        if not valid(value):
+            raise pytest.UsageError(f"{option} {value}: {problem}")
 
 
 class _XdistHooks:

@@ -73,3 +73,19 @@ def test_xdist_gives_each_worker_its_own_simulated_device(pytester: pytest.Pytes
     rows = [json.loads(x) for x in (pytester.path / "run" / "results.jsonl").read_text().splitlines()]
     assert len(rows) == 8  # both workers appended to the one file the controller chose
     assert len({r["serial"] for r in rows}) == 2  # each worker drove its own simulated device
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--sim-time-scale", "0"], "--sim-time-scale 0.0: must be greater than 0"),
+    (["--sim-devices", "0"], "--sim-devices 0: must be at least 1"),
+    (["--calls", "-3"], "--calls -3: must be at least 1"),
+    (["--sim-base-port", "70000"], "--sim-base-port 70000: must be a port from 1024 to 65000"),
+    (["--net-capture", "wifi"], "argument --net-capture: invalid choice: 'wifi'"),
+])
+def test_impossible_options_are_usage_errors_naming_the_option(pytester: pytest.Pytester, args: list[str],
+                                                               message: str) -> None:
+    pytester.makepyfile(test_x="def test_x(device):\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert message in result.stderr.str()
+    result.stdout.no_fnmatch_line("*passed*")
