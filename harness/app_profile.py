@@ -11,17 +11,12 @@ problem (:class:`~harness.errors.AppProfileError`). The format is documented in 
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.errors import AppProfileError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from harness.toml_file import read_toml
 
 APPS_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "apps"
 DEFAULT_PROFILE = APPS_DIR / "default.toml"
@@ -325,13 +320,4 @@ def resolve_profile_path(name_or_path: str | Path | None) -> Path:
 
 def load_profile(name_or_path: str | Path | None = None) -> AppProfile:
     path = resolve_profile_path(name_or_path)
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise AppProfileError(source, "<file>", f"cannot read: {exc.strerror or exc}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise AppProfileError(source, "<toml>", f"not valid TOML: {exc}") from None
-    return parse_profile(data, source)
+    return parse_profile(read_toml(path, AppProfileError), str(path))

@@ -24,7 +24,6 @@ File format (``fixtures/gates/default.toml`` is the default set)::
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,11 +31,7 @@ from typing import Any
 from harness.errors import ConfigError
 from harness.records import LATENCIES
 from harness.report.model import RunReport
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from harness.toml_file import read_toml
 
 STATS = ("p50", "p90", "p99", "max")
 DEFAULT_GATES = Path(__file__).resolve().parent.parent / "fixtures" / "gates" / "default.toml"
@@ -234,16 +229,7 @@ def parse_gates(data: dict[str, Any], source: str) -> Gates:
 
 
 def load_gates(path: str | Path) -> Gates:
-    source = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise GatesError(source, "-", f"cannot read the gates file: {exc.strerror or exc}") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise GatesError(source, "-", f"not valid TOML: {exc}") from None
-    return parse_gates(data, source)
+    return parse_gates(read_toml(path, GatesError, key="-"), str(path))
 
 
 def load_baseline_policy(path: str | Path | None) -> BaselinePolicy:

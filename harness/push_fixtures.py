@@ -6,16 +6,11 @@ Scenarios read them here so a lab adds a case by adding a file; a missing direct
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import PushMessageError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from harness.toml_file import read_toml
 
 PUSHES_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "pushes"
 CANARY_MARK = "{canary}"
@@ -53,12 +48,7 @@ def malformed_pushes(directory: Path | None = None) -> dict[str, str]:
 def callers(path: Path | None = None) -> list[Caller]:
     """The ``[[caller]]`` tables of ``fixtures/pushes/callers.toml``: ids unique, names non-empty text."""
     source = path or PUSHES_DIR / "callers.toml"
-    try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PushMessageError(str(source), "<file>", "not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PushMessageError(str(source), "<file>", f"not valid TOML: {exc}") from None
+    data = read_toml(source, PushMessageError)
     tables = data.get("caller")
     if not isinstance(tables, list) or not tables:
         raise PushMessageError(str(source), "caller", "expected one or more [[caller]] tables")
