@@ -74,14 +74,6 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
     return record
 
 
-class RedactingFilter(logging.Filter):
-    """A logging filter that redacts the formatted message (for a handler outside the process-wide factory)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        redact_record(record)
-        return True
-
-
 def install_log_redaction() -> None:
     """Redact every log record of the process as it is created, whatever logger or handler it goes to.
 
