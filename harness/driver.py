@@ -31,7 +31,7 @@ import adbutils
 
 from harness import figures
 from harness.app_profile import END_PATTERN
-from harness.capture import CaptureService, call_id_for, finish_capture
+from harness.capture import CaptureResult, CaptureService, call_id_for, finish_capture
 from harness.errors import HarnessError, InjectionError, LabError, WaitTimeout
 from harness.hostclock import host_ns
 from harness.injectors import BroadcastInjector, PhoneInjector, Placement
@@ -109,8 +109,9 @@ class Call:
                                                out_dir=self.rig.capture_dir)
             running = service.capturing
             if running is not None:  # a call during a call (busy): its packets are in the first call's pcap
-                self.record.extra["capture"] = {"mode": service.config.mode, "available": False, "reason": "shared",
-                                                "message": f"overlaps call {running.call_id}, whose pcap holds it"}
+                self.record.extra["capture"] = CaptureResult(
+                    call_id_for(self.record), service.config.mode, reason="shared", clock=running.clock,
+                    message=f"overlaps call {running.call_id}, whose pcap holds it").to_dict()
                 return
             self.capture = service
             service.begin(call_id_for(self.record))
