@@ -78,7 +78,6 @@ class Screen:
         self.on = True
         self.shade_open = False
         self._windows: list[Window] = []
-        self.listeners: list[Callable[[Screen], None]] = []
 
     # -- window stack -----------------------------------------------------------------------------
     @property
@@ -92,7 +91,6 @@ class Screen:
         """Bring ``window`` to the front (replacing an older window of the same activity)."""
         self._windows = [w for w in self._windows if w.activity != window.activity]
         self._windows.append(window)
-        self._changed()
 
     def remove(self, *, package: str | None = None, activity: str | None = None,
                window: Window | None = None) -> None:
@@ -101,7 +99,6 @@ class Screen:
             if not ((window is not None and w is window) or (package is not None and w.package == package)
                     or (activity is not None and w.activity == activity))
         ]
-        self._changed()
 
     # -- content ----------------------------------------------------------------------------------
     def tree(self) -> UiNode:
@@ -127,25 +124,14 @@ class Screen:
         if action is None:
             return False
         action()
-        self._changed()
         return True
 
     def key(self, keycode: int) -> bool:
         top = self.top()
         if top is not None and top.on_key is not None and self.on:
-            consumed = top.on_key(keycode)
-            self._changed()
-            return consumed
+            return top.on_key(keycode)
         return False
 
     def set_power(self, on: bool) -> None:
         self.on = on
-        self._changed()
 
-    def notify_changed(self) -> None:
-        """Tell listeners the content changed in place (an edit field's text, the shade opening)."""
-        self._changed()
-
-    def _changed(self) -> None:
-        for listener in list(self.listeners):
-            listener(self)

@@ -183,7 +183,6 @@ class AutomatorService:
 
     def openNotification(self) -> bool:
         self.screen.shade_open = True
-        self.screen.notify_changed()
         return True
 
     def openQuickSettings(self) -> bool:
@@ -283,7 +282,6 @@ class AutomatorService:
         """Works on views whose tree keeps its node objects between builds (an edit field's model)."""
         node = self._must_find(UiSelector(selector)).node
         node.text = text or ""
-        self.screen.notify_changed()
         return True
 
     def clearTextField(self, selector: dict[str, Any]) -> None:

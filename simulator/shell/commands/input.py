@@ -106,7 +106,6 @@ async def input_command(ctx: CommandContext) -> int:
         top = screen.top()
         if top is not None and top.on_text is not None and screen.on:
             top.on_text(text)
-            screen.notify_changed()
         return 0
     if verb in ("press", "roll", "motionevent", "keycombination"):
         return 0
