@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import save, summary_ms
 
-from harness.adb_server import AdbServer, free_server_port
+from harness.device.adb_server import AdbServer, free_server_port
 
 BENCH_ADB_PORT = 16037
 BENCH_DEVICE_PORT = 26000

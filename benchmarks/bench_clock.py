@@ -19,10 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _common import percentile, save
 
 import simulator
-from harness.adb_server import AdbServer, free_server_port
+from harness.device.adb_server import AdbServer, free_server_port
+from harness.device.services.clock_sync import ClockSyncService
+from harness.device.session import DeviceSession
 from harness.hostclock import host_ns, monotonic_from_host_ns
-from harness.services.clock_sync import ClockSyncService
-from harness.session import DeviceSession
 
 PROFILE = Path(__file__).resolve().parents[1] / "fixtures" / "devices" / "wmpf-tablet.toml"
 ADB_PORT = int(os.environ.get("WMPF_HIL_BENCH_ADB_PORT", "15540"))

@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _common import percentile, save
 
-from harness.adb_server import AdbServer, free_server_port
-from harness.driver import CallDriver
+from harness.call.driver import CallDriver
+from harness.device.adb_server import AdbServer, free_server_port
 from harness.hostclock import host_ns, host_ns_from_monotonic
 from tests.selfcheck_helpers import read_truth, selfcheck_rig
 

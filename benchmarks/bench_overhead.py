@@ -20,11 +20,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _common import percentile, save
 
-from harness.adb_server import AdbServer, free_server_port
-from harness.driver import CallDriver
+from harness.call.driver import CallDriver
+from harness.device.adb_server import AdbServer, free_server_port
 from harness.hostclock import host_ns
-from harness.records import CallRecord, Outcome
-from harness.results_writer import ResultsWriter
+from harness.results.records import CallRecord, Outcome
+from harness.results.writer import ResultsWriter
 from tests.selfcheck_helpers import selfcheck_rig
 
 ADB_PORT = int(os.environ.get("WMPF_HIL_BENCH_ADB_PORT", "15570"))

@@ -1,13 +1,13 @@
 """Report size and render time for a 500-call run, and how long headless Chromium takes to show it.
 
-500 synthetic calls built through the real record model (harness.report.synthetic): every call with a ring
+500 synthetic calls built through the real record model (tests.support.synthetic): every call with a ring
 screenshot (720x1280 PNG on disk, a 360 px thumbnail in the report), 2 % failed with a failure screenshot and 40
 logcat lines, 1 % lab errors. Measured:
 
 * the model: reading results.jsonl and building the RunReport;
 * the standalone page (``wmpf-hil report``): render time and size;
 * the pytest-html report of a child pytest run of 500 tests, each carrying its call record (summary, columns,
-  per-test waterfall/screenshot extras through harness.report.pytest_plugin): pytest wall time and size;
+  per-test waterfall/screenshot extras through harness.pytest_plugin.report): pytest wall time and size;
 * Chromium: navigate -> load event, and -> screenshot taken, for both pages (median of 3).
 
 Results: benchmarks/results/report.json.
@@ -27,12 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _common import save
 
-from harness.records import Stage
-from harness.report.browser import Chromium, find_chromium
 from harness.report.html import page_html, summary_html
-from harness.report.load import load_results
 from harness.report.model import build_report
-from harness.report.synthetic import write_run
+from harness.results.load import load_results
+from harness.results.records import Stage
+from tests.support.browser import Chromium, find_chromium
+from tests.support.synthetic import write_run
 
 CALLS = 500
 INNER_TESTS = """

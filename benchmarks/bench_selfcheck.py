@@ -18,9 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _common import percentile, save
 
-from harness.adb_server import AdbServer, free_server_port
-from harness.driver import CallDriver
-from harness.records import Outcome
+from harness.call.driver import CallDriver
+from harness.device.adb_server import AdbServer, free_server_port
+from harness.results.records import Outcome
 from tests.selfcheck_helpers import read_truth, selfcheck_rig, truth_latencies
 
 ADB_PORT = int(os.environ.get("WMPF_HIL_BENCH_ADB_PORT", "15580"))

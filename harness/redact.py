@@ -77,7 +77,7 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
 def install_log_redaction() -> None:
     """Redact every log record of the process as it is created, whatever logger or handler it goes to.
 
-    A filter on the ``harness`` logger would miss records of its children (``harness.driver``...), of libraries
+    A filter on the ``harness`` logger would miss records of its children (``harness.call.driver``...), of libraries
     (adbutils, uiautomator2) and handlers added later (pytest's caplog and report capture): filters do not
     apply to propagated records. The record factory runs once per record, before any handler. Idempotent.
     """

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.driver import CallDriver
-from harness.records import Outcome
-from harness.variants import Variants
+from harness.call.driver import CallDriver
+from harness.pytest_plugin.variants import Variants
+from harness.results.records import Outcome
 
 pytestmark = pytest.mark.wmpf_scenario
 

@@ -11,10 +11,10 @@ import dataclasses
 
 import pytest
 
-from harness.driver import CallDriver
-from harness.records import Outcome
-from harness.recovery import kill_pids, wmpf_process_pids
-from harness.variants import Variants
+from harness.call.driver import CallDriver
+from harness.device.wmpf import kill_pids, wmpf_process_pids
+from harness.pytest_plugin.variants import Variants
+from harness.results.records import Outcome
 
 pytestmark = pytest.mark.wmpf_scenario
 
@@ -42,7 +42,7 @@ def test_end_mode(call: CallDriver, variants: Variants, mode: str) -> None:
 def test_cold_versus_warm_start(call: CallDriver) -> None:
     """Kill the Mini Program's process: the next answer is a cold start; the one after (kept running) is warm."""
     rig = call.rig
-    killed = kill_pids(rig, wmpf_process_pids(rig, mini_program_only=True))
+    killed = kill_pids(rig.session, wmpf_process_pids(rig.session, rig.profile.wmpf_package, mini_program_only=True))
     assert killed, "no WMPF Mini Program (appbrand) process to kill"
     cold = call.run(extra={"start": "cold"})
     warm = call.run(extra={"start": "warm"})

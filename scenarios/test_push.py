@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from harness.driver import CallDriver
+from harness.call.driver import CallDriver
+from harness.call.rig import Rig
+from harness.callers.injectors import BroadcastInjector
+from harness.callers.lab_faults import LabFaults
+from harness.config.push_fixtures import Caller, callers, malformed_pushes
 from harness.errors import WaitTimeout
-from harness.injectors import BroadcastInjector
-from harness.lab_faults import LabFaults
-from harness.push_fixtures import Caller, callers, malformed_pushes
-from harness.records import Outcome
-from harness.rig import Rig
+from harness.results.records import Outcome
 
 pytestmark = pytest.mark.wmpf_scenario
 

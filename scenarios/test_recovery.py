@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from harness.driver import CallDriver
-from harness.lab_faults import LabFaults
-from harness.records import Outcome, Stage
-from harness.recovery import kill_and_recover, kill_wmpf, restart_host_app, wait_recovered
+from harness.call.driver import CallDriver
+from harness.call.recovery import kill_and_recover, kill_wmpf, restart_host_app, wait_recovered
+from harness.callers.lab_faults import LabFaults
+from harness.results.records import Outcome, Stage
 
 pytestmark = [pytest.mark.wmpf_scenario, pytest.mark.recovery]
 
@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.wmpf_scenario, pytest.mark.recovery]
 @pytest.mark.parametrize("method", ["kill9", "force_stop"])
 def test_wmpf_killed_before_a_call(call: CallDriver, method: str) -> None:
     with call.call() as c:
-        recovery = kill_and_recover(call.rig, method, c)
+        recovery = c.stamp_recovery(kill_and_recover(call.rig, method))
         c.place()
         c.wait_ring()
         c.answer()

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.driver import CallDriver
-from harness.records import Outcome
-from harness.stats import format_table, latency_table
+from harness.call.driver import CallDriver
+from harness.results.records import Outcome
+from harness.results.stats import format_table, latency_table
 
 pytestmark = [pytest.mark.wmpf_scenario, pytest.mark.series]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.driver import CallDriver
-from harness.records import Outcome, Stage
+from harness.call.driver import CallDriver
+from harness.results.records import Outcome, Stage
 
 pytestmark = pytest.mark.wmpf_scenario
 

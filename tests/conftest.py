@@ -16,7 +16,7 @@ import adbutils
 import pytest
 
 import simulator
-from harness.adb_server import AdbServer, free_server_port
+from harness.device.adb_server import AdbServer, free_server_port
 
 ADB_PORT = int(os.environ.get("WMPF_HIL_TEST_ADB_PORT", "15037"))
 DEVICE_PORT = int(os.environ.get("WMPF_HIL_TEST_DEVICE_PORT", "20000"))

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from harness.session import DeviceSession
+from harness.device.session import DeviceSession
 
 
 def require_wmpf(session: DeviceSession, timeout: float = 15.0) -> None:

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import simulator
-from harness.phone import Phone
+from harness.callers.phone import Phone
 from simulator.media import media_of
 from simulator.profile import DeviceProfile
 from tests.testbed import place_call, profile_with

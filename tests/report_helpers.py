@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness.report.browser import Chromium, PageResult, box_pixels, find_chromium
 from harness.report.svg import DATA_COLOUR
+from tests.support.browser import Chromium, PageResult, box_pixels, find_chromium
 
 DATA_RGB = tuple(int(DATA_COLOUR[i:i + 2], 16) for i in (1, 3, 5))
 

@@ -13,13 +13,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from harness.app_profile import load_profile
-from harness.lab import Lab, LabConfig, derive_profile
-from harness.recovery import wait_ready
-from harness.results_writer import ResultsWriter
-from harness.rig import Rig
-from harness.session import DeviceSession
-from harness.timeline import Timeline
+from harness.call.recovery import wait_ready
+from harness.call.rig import Rig
+from harness.call.timeline import Timeline
+from harness.config.app_profile import load_profile
+from harness.device.lab import Lab, LabConfig, derive_profile
+from harness.device.session import DeviceSession
+from harness.results.writer import ResultsWriter
 
 # latency -> (from truth event, to truth event, clock): "host" = host timeline, "device" = device clock
 TRUTH_SPANS: dict[str, tuple[str, str, str]] = {
@@ -53,7 +53,7 @@ def selfcheck_rig(adb_port: int, adb_path: str, truth_dir: Path, *, base_port: i
 
 
 def _phone(lab: Lab):  # type: ignore[no-untyped-def]
-    from harness.phone import Phone
+    from harness.callers.phone import Phone
 
     assert lab.simulator is not None
     return Phone(lab.simulator.devices[0].phone or "")

@@ -11,7 +11,7 @@ import adbutils
 import pytest
 
 import simulator
-from harness.adb_server import AdbServer
+from harness.device.adb_server import AdbServer
 from simulator.streams import ByteReader, ByteWriter
 from tests.conftest import SimFactory
 

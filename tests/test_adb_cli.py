@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import simulator
-from harness.adb_server import AdbServer
+from harness.device.adb_server import AdbServer
 from simulator.streams import ByteReader, ByteWriter
 from tests.conftest import DEVICE_PORT, SimFactory
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.adb_server import AdbServer, free_server_port
+from harness.device.adb_server import AdbServer, free_server_port
 from simulator import adb_host
 from tests.adb_wire import WireClient
 from tests.conftest import SimFactory

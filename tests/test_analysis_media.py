@@ -13,7 +13,7 @@ import pytest
 from harness.analysis import analyze_pcap, analyze_rows, apply_analysis
 from harness.analysis.rtp_stats import StreamStats
 from harness.analysis.tshark import Row
-from harness.records import CallRecord, EventStamp, Outcome, Stage
+from harness.results.records import CallRecord, EventStamp, Outcome, Stage
 from simulator.media import stun
 from simulator.media.pcap import GLOBAL_HEADER, PacketFormatter
 from simulator.media.synth import DEVICE, RELAY, synthesize_call

@@ -9,7 +9,7 @@ import time
 import adbutils
 from PIL import Image
 
-from harness.adb_server import AdbServer
+from harness.device.adb_server import AdbServer
 from simulator import Simulator
 
 HOST = "com.example.wmpfhost"

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 import pytest
 
 import simulator
-from harness.adb_server import AdbServer
-from harness.phone import Phone
+from harness.callers.phone import Phone
+from harness.device.adb_server import AdbServer
 from simulator.device import SimDevice
 from simulator.wmpf import TruthRecorder, model_of
 from tests.conftest import SimFactory

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from harness.phone import PhoneApiError
+from harness.callers.phone import PhoneApiError
 from tests.testbed import TestBed, collapse_calling, profile_with
 
 DIRECT = profile_with(host_app={"incoming_ui": "direct"})

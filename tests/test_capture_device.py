@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from harness.capture import CaptureConfig, CaptureService, finish_capture, parse_capture
+from harness.device.session import DeviceSession
 from harness.errors import ConfigError
-from harness.records import CallRecord, EventStamp, Outcome, Stage
-from harness.session import DeviceSession
+from harness.results.records import CallRecord, EventStamp, Outcome, Stage
 from tests.media_helpers import connect_call, hang_up, media_profile, media_state
 
 pytestmark = pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed (.ci/run installs it)")
@@ -131,7 +131,7 @@ def test_a_3_second_outage_shows_as_a_gap(make_sim, adb_server, tmp_path) -> Non
 
 
 def test_runtime_outage_through_the_phone_control_api(make_sim, adb_server, tmp_path) -> None:
-    from harness.phone import Phone
+    from harness.callers.phone import Phone
 
     sim = make_sim(1, time_scale=0.2)
     record = CallRecord(scenario="capture", serial=sim.devices[0].serial)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.adb_server import AdbServer
+from harness.device.adb_server import AdbServer
 from tests.conftest import DEVICE_PORT
 
 CLI = [sys.executable, "-m", "harness.cli", "sim"]

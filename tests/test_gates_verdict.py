@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.gates import DEFAULT_GATES, GatesError, judge, load_gates, parse_gates
-from harness.records import Stage
-from harness.report.load import load_results
+from harness.config.gates import DEFAULT_GATES, GatesError, load_gates, parse_gates
 from harness.report.model import build_report
-from harness.report.synthetic import write_run
+from harness.report.verdict import judge
+from harness.results.load import load_results
+from harness.results.records import Stage
+from tests.support.synthetic import write_run
 
 
 def report_of(path: Path):

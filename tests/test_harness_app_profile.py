@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.app_profile import APPS_DIR, load_profile
+from harness.config.app_profile import APPS_DIR, load_profile
 from harness.errors import AppProfileError
 
 DEFAULT_TEXT = (APPS_DIR / "default.toml").read_text(encoding="utf-8")

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from harness.clock_model import ClockModel, ClockSample
+from harness.device.clock_model import ClockModel, ClockSample
 
 T0 = 1_800_000_000_000_000_000
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.device.services.clock_sync import ClockSyncService
+from harness.device.session import DeviceSession
 from harness.hostclock import monotonic_from_host_ns
-from harness.services.clock_sync import ClockSyncService
-from harness.session import DeviceSession
 
 PROFILE = Path(__file__).resolve().parents[1] / "fixtures" / "devices" / "wmpf-tablet.toml"
 

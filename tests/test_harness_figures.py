@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.figures import latencies
-from harness.records import EventStamp
-from harness.stats import latency_table, percentile
+from harness.results.figures import latencies
+from harness.results.records import EventStamp
+from harness.results.stats import latency_table, percentile
 
 
 def stamp(name: str, device_ms: float, host_ms: float, bound_ms: float = 0.2, source: str = "logcat") -> EventStamp:

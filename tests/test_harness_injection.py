@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from harness.app_profile import load_profile
-from harness.injectors import BroadcastInjector
-from harness.push import CallPush
-from harness.session import DeviceSession
+from harness.call.timeline import Timeline
+from harness.callers.injectors import BroadcastInjector
+from harness.callers.push import CallPush
+from harness.config.app_profile import load_profile
+from harness.device.session import DeviceSession
 from harness.shellquote import sh_quote
-from harness.timeline import Timeline
 from tests.harness_helpers import require_wmpf
 
 CANARY = "/data/local/tmp/cy"  # short: the app logs at most 120 characters of a rejected push

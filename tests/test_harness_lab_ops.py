@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.device_pool import claim_serial
+from harness.device.pool import claim_serial
+from harness.device.retry import LabRetry, ensure_online
+from harness.device.session import DeviceSession
 from harness.errors import DeviceGoneError, LabError
-from harness.retry import LabRetry, ensure_online
-from harness.session import DeviceSession
 
 
 def test_claims_are_exclusive_and_released(tmp_path: Path) -> None:
@@ -68,7 +68,7 @@ def test_isolated_adb_servers_starting_at_once_with_one_home_all_start(tmp_path:
     import os
     from concurrent.futures import ThreadPoolExecutor
 
-    from harness.adb_server import AdbServer, free_server_port
+    from harness.device.adb_server import AdbServer, free_server_port
 
     port = int(os.environ.get("WMPF_HIL_TEST_ADB_PORT", "15037")) + 300
     for attempt in range(2):  # a fresh HOME each time: the race is on creating .android and the key
@@ -90,10 +90,10 @@ def test_isolated_adb_servers_starting_at_once_with_one_home_all_start(tmp_path:
 
 def test_call_numbers_and_capture_names_are_unique_across_rigs() -> None:
     """Variant devices reuse ports (so serials): a second rig must not reuse a call number or a pcap name."""
-    from harness.app_profile import load_profile
+    from harness.call.rig import Rig
     from harness.capture import call_id_for
-    from harness.records import CallRecord
-    from harness.rig import Rig
+    from harness.config.app_profile import load_profile
+    from harness.results.records import CallRecord
 
     profile = load_profile(None)
     first, second = (Rig(session=None, timeline=None, profile=profile, worker="gw1")  # type: ignore[arg-type]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from harness.logcat_parse import LogcatParser, zone_from_device
+from harness.device.logcat_parse import LogcatParser, zone_from_device
 
 
 def test_epoch_usec_uid() -> None:

@@ -7,13 +7,13 @@ import os
 
 import pytest
 
-from harness.adb_server import free_server_port
+from harness.device.adb_server import free_server_port
 
 ADB_PORT = int(os.environ.get("WMPF_HIL_TEST_ADB_PORT", "15037"))
 DEVICE_PORT = int(os.environ.get("WMPF_HIL_TEST_DEVICE_PORT", "20000"))
 
 SCENARIO = """
-from harness.records import CallRecord
+from harness.results.records import CallRecord
 
 def test_session(device_session, timeline, app_profile, results, run_dir):
     assert app_profile.host_package == "com.example.wmpfhost"
@@ -57,7 +57,7 @@ import pytest
 
 @pytest.mark.parametrize("i", range(4))
 def test_each_worker_has_its_own_device(device_session, results, i):
-    from harness.records import CallRecord
+    from harness.results.records import CallRecord
     results.write(CallRecord(scenario=f"x{i}", serial=device_session.serial))
     print(f"SERIAL={device_session.serial}")
 """

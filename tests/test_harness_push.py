@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from harness.callers.push import CALL_PAGE_PATH, CallPush
 from harness.errors import PushMessageError
-from harness.push import CALL_PAGE_PATH, CallPush
 
 NAME = "张三 \"O'Brien\" ; $(reboot) `id` \n&x=1"
 

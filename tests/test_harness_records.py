@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from harness import results_writer
-from harness.records import CallRecord, EventStamp, Outcome, Stage
 from harness.redact import redact, redact_text
-from harness.results_writer import ResultsWriter, prepare_run_dir, read_results
+from harness.results import writer as results_writer
+from harness.results.records import CallRecord, EventStamp, Outcome, Stage
+from harness.results.writer import ResultsWriter, prepare_run_dir, read_results
 
 
 def record(**kw) -> CallRecord:

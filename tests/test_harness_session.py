@@ -6,11 +6,11 @@ import time
 
 import pytest
 
-from harness.app_profile import load_profile
+from harness.call.timeline import Timeline
+from harness.callers.injectors import BroadcastInjector
+from harness.config.app_profile import load_profile
+from harness.device.session import DeviceSession
 from harness.errors import ServiceError, WaitTimeout
-from harness.injectors import BroadcastInjector
-from harness.session import DeviceSession
-from harness.timeline import Timeline
 from tests.harness_helpers import require_wmpf
 
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from harness.phone import PhoneApiError
+from harness.callers.phone import PhoneApiError
 from simulator.wmpf.faults import apply_fault
 from tests.testbed import TestBed, profile_with
 

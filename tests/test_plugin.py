@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.adb_server import AdbServer, free_server_port
+from harness.device.adb_server import AdbServer, free_server_port
 
 SCENARIO = """
 def test_model(device):

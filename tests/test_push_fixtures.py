@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.config.push_fixtures import callers, malformed_pushes
 from harness.errors import PushMessageError
-from harness.push_fixtures import callers, malformed_pushes
 
 
 def test_shipped_fixtures_load() -> None:

@@ -23,7 +23,7 @@ def test_redact_text_hides_token_in_every_shape(text: str) -> None:
     assert "***" in clean
 
 
-@pytest.mark.parametrize("logger_name", ["harness", "harness.driver", "harness.capture.service", "adbutils",
+@pytest.mark.parametrize("logger_name", ["harness", "harness.call.driver", "harness.capture.service", "adbutils",
                                          "uiautomator2", "some.library"])
 def test_log_records_of_any_logger_are_redacted(logger_name: str, caplog: pytest.LogCaptureFixture) -> None:
     install_log_redaction()

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 from harness.cli import main
-from harness.records import Stage
-from harness.report.browser import Chromium
-from harness.report.synthetic import write_run
+from harness.results.records import Stage
 from tests.report_helpers import BOXES_JS, chromium, data_pixels, not_blank  # noqa: F401 - fixture
+from tests.support.browser import Chromium
+from tests.support.synthetic import write_run
 
 NASTY_MODEL = '<script>alert("owned")</script>Tab'
 

@@ -1,4 +1,4 @@
-"""The report's data model and renderers on records built through the real model (harness.report.synthetic)."""
+"""The report's data model and renderers on records built through the real model (tests.support.synthetic)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from harness.records import CallRecord, Outcome, Stage
 from harness.report.html import page_html, summary_html
-from harness.report.load import ResultsFileError, load_results
 from harness.report.model import build_report, report_from_records, waterfall
 from harness.report.svg import esc, nice_ticks
-from harness.report.synthetic import synthetic_record, write_run
-from harness.results_writer import ResultsWriter
+from harness.results.load import ResultsFileError, load_results
+from harness.results.records import CallRecord, Outcome, Stage
+from harness.results.writer import ResultsWriter
+from tests.support.synthetic import synthetic_record, write_run
 
 NASTY = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 

@@ -11,9 +11,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from harness.adb_server import free_server_port
-from harness.report.browser import Chromium
+from harness.device.adb_server import free_server_port
 from tests.report_helpers import BOXES_JS, chromium, data_pixels, not_blank  # noqa: F401 - fixture
+from tests.support.browser import Chromium
 
 ADB_PORT = int(os.environ.get("WMPF_HIL_TEST_ADB_PORT", "15037"))
 DEVICE_PORT = int(os.environ.get("WMPF_HIL_TEST_DEVICE_PORT", "20000"))
@@ -21,7 +21,7 @@ DEVICE_PORT = int(os.environ.get("WMPF_HIL_TEST_DEVICE_PORT", "20000"))
 SCENARIOS = """
 import os
 import pytest
-from harness.records import Outcome, Stage
+from harness.results.records import Outcome, Stage
 
 
 def _note_token(rig):

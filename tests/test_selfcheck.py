@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.driver import CallDriver
-from harness.records import Outcome
-from harness.stats import percentile
+from harness.call.driver import CallDriver
+from harness.results.records import Outcome
+from harness.results.stats import percentile
 from tests.conftest import DEVICE_PORT
 from tests.selfcheck_helpers import read_truth, selfcheck_rig, truth_latencies
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.driver import CallDriver
-from harness.records import Outcome
+from harness.call.driver import CallDriver
+from harness.results.records import Outcome
 from tests.conftest import DEVICE_PORT
 from tests.selfcheck_helpers import selfcheck_rig
 

@@ -143,7 +143,7 @@ def test_network_down_makes_the_device_offline_for_the_backend() -> None:
             await bed.run(bed.client.fault, sn, "network_down", True)
             devices = await bed.run(bed.client.devices)
             assert devices[0]["online"] is False
-            from harness.phone import PhoneApiError
+            from harness.callers.phone import PhoneApiError
 
             with pytest.raises(PhoneApiError) as err:
                 await bed.call()

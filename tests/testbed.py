@@ -2,7 +2,7 @@
 
 For tests and benchmarks that do not need adb: ``async with TestBed(n, time_scale=0.02) as bed`` boots the
 devices, waits until each is ready for calls (WMPF activated, push listener bound) and serves the phone API.
-``bed.client`` is the harness's own phone client (:class:`harness.phone.Phone`), so the simulator's phone is
+``bed.client`` is the harness's own phone client (:class:`harness.callers.phone.Phone`), so the simulator's phone is
 tested through the code that drives it in real runs. It blocks: call it through ``bed.run(...)`` (a worker
 thread) from async code. A test helper, not part of the simulator (which never imports the harness).
 """
@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from harness.injectors import PhoneInjector
-from harness.phone import Phone
+from harness.callers.injectors import PhoneInjector
+from harness.callers.phone import Phone
 from simulator.device import SimDevice
 from simulator.phone.backend import PhoneBackend
 from simulator.profile import DeviceProfile, load_profile

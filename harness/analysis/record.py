@@ -1,4 +1,4 @@
-"""Putting a call's media analysis into its :class:`~harness.records.CallRecord`.
+"""Putting a call's media analysis into its :class:`~harness.results.records.CallRecord`.
 
 ``answer_to_media`` is the first RTP packet minus the answer. Both ends are on the same clock when the
 capture was taken on the device (tcpdump stamps with the device clock, logcat too), so the bound is the log
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from harness.records import Stage
+from harness.results.records import Stage
 
 if TYPE_CHECKING:
     from harness.analysis.media import MediaAnalysis
-    from harness.records import CallRecord
+    from harness.results.records import CallRecord
 
 LOG_RESOLUTION_MS = 1.0  # logcat's millisecond stamps
 DRIFT_BOUND = 200e-6  # the drift the clock model tolerates (200 ppm)

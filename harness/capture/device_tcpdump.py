@@ -15,20 +15,21 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harness.capture.config import CaptureConfig
 from harness.capture.errors import CaptureUnavailable
+from harness.config.capture import CaptureConfig
 
 if TYPE_CHECKING:
     import adbutils
 
-    from harness.session import DeviceSession
+    from harness.device.services.base import DeviceLink
+
 
 log = logging.getLogger("harness.capture")
 PCAP_MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d",
                b"\x0a\x0d\x0d\x0a")
 
 
-def check_root(session: DeviceSession) -> None:
+def check_root(session: DeviceLink) -> None:
     """Raise ``no_root`` / ``no_tcpdump`` unless ``su 0 tcpdump`` can run on the device."""
     device = session.device
     res = device.shell2("su 0 id -u", timeout=15, rstrip=True)
@@ -51,7 +52,7 @@ def check_root(session: DeviceSession) -> None:
 class DeviceTcpdump:
     """One capture into ``path``; :meth:`start` raises :class:`CaptureUnavailable`, :meth:`stop` never does."""
 
-    def __init__(self, session: DeviceSession, config: CaptureConfig, path: Path) -> None:
+    def __init__(self, session: DeviceLink, config: CaptureConfig, path: Path) -> None:
         self.session = session
         self.config = config
         self.path = path

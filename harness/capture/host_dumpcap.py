@@ -15,8 +15,8 @@ import threading
 import time
 from pathlib import Path
 
-from harness.capture.config import CaptureConfig
 from harness.capture.errors import CaptureUnavailable
+from harness.config.capture import CaptureConfig
 
 
 class HostDumpcap:

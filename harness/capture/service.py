@@ -13,16 +13,13 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from harness.capture.config import CaptureConfig
 from harness.capture.device_tcpdump import DeviceTcpdump
 from harness.capture.errors import CaptureUnavailable
 from harness.capture.host_dumpcap import HostDumpcap
-from harness.services.base import DeviceService
-
-if TYPE_CHECKING:
-    from harness.session import DeviceSession
+from harness.config.capture import CaptureConfig
+from harness.device.services.base import DeviceLink, DeviceService
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -56,7 +53,7 @@ class CaptureResult:
 class CaptureService(DeviceService):
     name = "capture"
 
-    def __init__(self, session: DeviceSession, config: CaptureConfig | None = None,
+    def __init__(self, session: DeviceLink, config: CaptureConfig | None = None,
                  out_dir: str | Path | None = None) -> None:
         super().__init__(session)
         self.config = config or CaptureConfig()

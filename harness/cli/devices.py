@@ -13,13 +13,13 @@ import sys
 
 import adbutils
 
-from harness.app_profile import load_profile
+from harness.call.rig import Rig
+from harness.call.timeline import Timeline
 from harness.cli.target import add_target_arguments, open_lab
+from harness.config.app_profile import load_profile
+from harness.device.session import DeviceSession
+from harness.device.wmpf import wmpf_state
 from harness.errors import AppProfileError, HarnessError
-from harness.recovery import wmpf_state
-from harness.rig import Rig
-from harness.session import DeviceSession
-from harness.timeline import Timeline
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,7 +40,7 @@ def describe(session: DeviceSession, rig: Rig) -> dict[str, object]:
         row["model"] = session.model
         row["android"] = session.prop("ro.build.version.release")
         row["build"] = session.prop("ro.build.type")
-        state = wmpf_state(rig)
+        state = wmpf_state(session, rig.profile.wmpf_package)
         row["wmpf"] = (f"running (pid {state.pid})" if state.running else
                        "not running" if state.version_name else "not installed")
         row["wmpf_version"] = f"{state.version_name} ({state.version_code})" if state.version_name else None

@@ -11,16 +11,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from harness.app_profile import load_profile
+from harness.call.driver import CallDriver
+from harness.call.recovery import wait_ready
+from harness.call.rig import Rig
+from harness.call.timeline import Timeline
+from harness.callers.phone import Phone
 from harness.cli.target import add_target_arguments, open_lab
-from harness.driver import CallDriver
+from harness.config.app_profile import load_profile
+from harness.device.session import DeviceSession
 from harness.errors import HarnessError
-from harness.phone import Phone
-from harness.records import CallRecord, Outcome
-from harness.recovery import wait_ready
-from harness.rig import Rig
-from harness.session import DeviceSession
-from harness.timeline import Timeline
+from harness.results.records import CallRecord, Outcome
 
 EXIT = {Outcome.PASSED: 0, Outcome.FAILED: 1, Outcome.LAB_ERROR: 3}
 

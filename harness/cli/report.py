@@ -13,11 +13,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from harness.config.gates import load_gates
 from harness.errors import ConfigError
-from harness.gates import judge, load_gates
 from harness.report.html import page_html
-from harness.report.load import ResultsFileError, load_results
 from harness.report.model import build_report
+from harness.report.verdict import judge
+from harness.results.load import ResultsFileError, load_results
 
 
 def register(sub: argparse._SubParsersAction) -> None:

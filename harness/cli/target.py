@@ -2,7 +2,7 @@
 
 With ``--serial`` the command attaches to the adb server you already use (``--adb-port``, else
 ``$ANDROID_ADB_SERVER_PORT`` or 5037) and never starts or stops it. Without, it starts an isolated adb
-server and one simulated device (through :mod:`harness.lab`), and stops both when done.
+server and one simulated device (through :mod:`harness.device.lab`), and stops both when done.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from harness.adb_server import DEFAULT_ISOLATED_PORT, free_server_port
-from harness.lab import Lab, LabConfig, derive_profile
+from harness.device.adb_server import DEFAULT_ISOLATED_PORT, free_server_port
+from harness.device.lab import Lab, LabConfig, derive_profile
 
 
 def add_target_arguments(p: argparse.ArgumentParser, *, many: bool = False) -> None:

@@ -2,7 +2,7 @@
 pytest-html integration (``pytest_plugin``) and per-call evidence collection (``evidence``).
 
     from harness.report.html import page_html
-    from harness.report.load import load_results
+    from harness.results.load import load_results
     from harness.report.model import build_report
 
     report = build_report(load_results(["reports/latest/results.jsonl"]))

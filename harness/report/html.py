@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 
 from harness.report.model import CallView, LatencyStats, RunReport
 from harness.report.svg import cdf_svg, esc, histogram_svg, waterfall_svg
-from harness.stats import PERCENTILES
+from harness.results.stats import PERCENTILES
 
 if TYPE_CHECKING:
-    from harness.gates import Verdict
+    from harness.report.verdict import Verdict
 
 THUMBNAIL_WIDTH = 360
 

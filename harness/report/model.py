@@ -2,7 +2,7 @@
 
 Like pytest-html (data, then templates), every renderer — the pytest-html summary and extras, the standalone
 page of ``wmpf-hil report``, the gates — reads one :class:`RunReport`, so the figures a gate judges are the
-figures the report shows. Percentiles are nearest-rank (:mod:`harness.stats`): each one is a latency some call
+figures the report shows. Percentiles are nearest-rank (:mod:`harness.results.stats`): each one is a latency some call
 really had, so it carries that call's error bound and a pointer to the call.
 """
 
@@ -13,13 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import figures
-from harness.records import LATENCIES, CallRecord, Outcome
-from harness.report.load import LoadedRecord
-from harness.stats import PERCENTILES, percentile
-
-EVIDENCE_KEY = "evidence"  # record.extra[EVIDENCE_KEY]: see harness.report.evidence
-DEVICE_KEY = "device"  # record.extra[DEVICE_KEY]: android, wmpf_version, manufacturer... (evidence collector)
+from harness.results import figures
+from harness.results.load import LoadedRecord
+from harness.results.records import DEVICE_KEY, EVIDENCE_KEY, LATENCIES, CallRecord, Outcome
+from harness.results.stats import PERCENTILES, percentile
 
 # The waterfall's steps, in call order: (event name in CallRecord.events, label).
 WATERFALL: tuple[tuple[str, str], ...] = (

@@ -1,0 +1,582 @@
+"""The call driver: place → ring → answer → connected → hold → hang up → end mode, timed on the device clock.
+
+Each step waits for what the device *logs* (the timeline, from a mark taken before the action, so nothing can
+slip past), bounded by the app profile. A step that does not happen raises :class:`CallFailed` with the
+stage it stopped at; lab trouble (adb link, uiautomator2 server, the device gone) is a ``lab_error``, after
+the lab retries (counted in the record) are spent. Used as a context manager, a :class:`Call` always ends in
+one :class:`~harness.results.records.CallRecord` written through the run's results writer (flushed and fsynced) as
+the call finishes, whatever happened; the scenario then asserts on ``call.record``::
+
+    with driver.call() as call:
+        call.place()
+        call.wait_ring()
+        call.answer()
+        call.wait_connected()
+        call.hold()
+        call.hang_up("device")
+    assert call.record.outcome is Outcome.PASSED
+
+Before a stage is declared failed on a timeout, the lab is checked: a silent logcat on a dead link is a lab
+error, not a device that did not ring. The behaviour under test is never retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+import adbutils
+
+from harness.call.evidence import CallSubject
+from harness.call.timeline import CallEvent, voip
+from harness.callers.injectors import BroadcastInjector, PhoneInjector, Placement
+from harness.callers.phone import PhoneApiError
+from harness.callers.push import CallPush
+from harness.capture import CallCapture
+from harness.config.app_profile import END_PATTERN
+from harness.device.retry import LabRetry, reconnect
+from harness.device.services.base import ServiceState
+from harness.device.services.clock_sync import ClockSyncService
+from harness.device.services.logcat import LogcatService
+from harness.device.ui import UiElementMissing
+from harness.errors import HarnessError, InjectionError, LabError, WaitTimeout
+from harness.hostclock import host_ns
+from harness.results import figures
+from harness.results.records import CallRecord, EventStamp, Outcome, Stage
+
+if TYPE_CHECKING:
+    from harness.call.recovery import Recovery
+    from harness.call.rig import Rig
+
+log = logging.getLogger("harness.call.driver")
+
+# onVoipEvent names that end a call, or show it cannot go on.
+ENDING = ("endVoip", "abortVoip", "hangUpVoip", "rejectVoip", "cancelVoip", "timeout", "joinFailListener")
+LAB_EXCEPTIONS: tuple[type[BaseException], ...] = (LabError, adbutils.AdbError, ConnectionError, OSError)
+ROOM_PREFIX = "wxf830863afde621ebWmpfVoip"
+
+
+class CallFailed(HarnessError):
+    """The product did not do what the step waited for; ``stage`` says where the call stopped."""
+
+    def __init__(self, stage: Stage, message: str) -> None:
+        self.stage = stage
+        super().__init__(f"{stage.value}: {message}")
+
+
+def _voips(*names: str) -> list[str]:
+    return [voip(n) for n in names]
+
+
+class Call:
+    """One call on one rig. Use as a context manager; steps raise, the exit records."""
+
+    def __init__(self, rig: Rig, scenario: str, *, test_id: str | None = None, failure_proof: bool = False) -> None:
+        self.rig = rig
+        self.timeline = rig.timeline
+        self.profile = rig.profile
+        self.record = CallRecord(scenario=scenario, serial=rig.serial, call_index=rig.next_index(),
+                                 test_id=test_id, worker=rig.worker)
+        self.retry = LabRetry(budget_s=rig.lab_retry.budget_s, max_attempts=rig.lab_retry.max_attempts,
+                              initial_wait_s=rig.lab_retry.initial_wait_s, max_wait_s=rig.lab_retry.max_wait_s,
+                              on_retry=self.record.count_retry)
+        self.mark = 0
+        self.placement: Placement | None = None
+        self.room: str | None = None
+        self.auto_answer = False
+        self.seen: dict[str, CallEvent] = {}
+        self.written = False
+        self.capture: CallCapture | None = None
+        if failure_proof:  # the scenario expects a failure: the summary counts it as expected
+            self.record.extra["failure_proof"] = True
+
+    # -- context ----------------------------------------------------------------------------------------
+    def __enter__(self) -> Call:
+        self.rig.ui.retry = self.retry  # uiautomator2 restarts during this call count on this record
+        self._prepare_lab()
+        self.record.model = self.rig.model
+        self._begin_capture()
+        self.mark = self.timeline.mark()
+        return self
+
+    def _begin_capture(self) -> None:
+        """Start this call's pcap (when the lab captures); a required capture that cannot start is a lab error,
+        recorded before it propagates."""
+        try:
+            self.capture = CallCapture.begin(self.rig.session, self.rig.capture, self.rig.capture_dir, self.record)
+        except LabError as exc:
+            self.record.lab_error(f"capture: {exc}")
+            self.finish()
+            raise
+
+    def subject(self) -> CallSubject:
+        """The narrow view of this call that its evidence collector gets."""
+        return CallSubject(self.record, self.rig.session, self.mark, self.profile.wmpf_package)
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+        suppress = False
+        if isinstance(exc, CallFailed):
+            self.record.fail(exc.stage, str(exc))
+            suppress = True
+        elif isinstance(exc, LAB_EXCEPTIONS):
+            self.record.lab_error(f"{type(exc).__name__}: {exc}")
+            suppress = True
+        elif exc is not None:
+            self.record.lab_error(f"harness error {type(exc).__name__}: {exc}")
+        self._finish_capture()
+        if self.rig.evidence is not None:  # screenshots and logcat for the report, before the record is written
+            self.rig.evidence.on_end(self.subject())
+        if self.record.outcome is not Outcome.PASSED:
+            self._clean_up()
+        self.finish()
+        return suppress
+
+    def _finish_capture(self) -> None:
+        """Stop the pcap and analyse it into the record: a connected call without media fails at ``no_media``
+        (judged only on a call that connected and had not already failed at an earlier stage)."""
+        if self.capture is not None:
+            self.capture.finish(self.record, judge="connected" in self.record.events and self.record.stage is None)
+
+    def _prepare_lab(self) -> None:
+        """Start from a healthy lab: device online, services running (reconnected and counted if not)."""
+        session = self.rig.session
+        try:
+            services = [session.peek(cls) for cls in (LogcatService, ClockSyncService)]
+            healthy = session.state() == "device" and all(
+                svc is None or svc.state is ServiceState.RUNNING for svc in services)
+        except LabError:
+            healthy = False
+        if not healthy:
+            reconnect(session, self.retry)
+
+    def _lab_healthy(self) -> bool:
+        try:
+            session = self.rig.session
+            return session.state() == "device" and session.logcat.running
+        except Exception:
+            return False
+
+    def _timeout(self, stage: Stage, message: str) -> CallFailed:
+        """A wait ran out: a product failure at ``stage``, unless the lab broke underneath the wait."""
+        if not self._lab_healthy():
+            raise LabError(f"the device link failed while waiting ({message})")
+        return CallFailed(stage, message)
+
+    # -- stamps -----------------------------------------------------------------------------------------
+    def stamp(self, name: str, event: CallEvent) -> CallEvent:
+        self.seen[name] = event
+        host, bound = self.timeline.to_host(event)
+        self.record.add_event(EventStamp(name, event.device_ns / 1e6, host / 1e6, bound / 1e6))
+        return event
+
+    def stamp_recovery(self, recovery: Recovery) -> Recovery:
+        """Put a WMPF kill and its recovery on this call's record (``wmpf_recovery`` = kill → back)."""
+        kill = recovery.kill
+        host, bound = self.rig.session.clock.estimate().device_to_host(kill.device_ns)
+        self.record.add_event(EventStamp(figures.WMPF_KILLED, kill.device_ns / 1e6, host / 1e6, bound / 1e6))
+        self.stamp(figures.WMPF_BACK, recovery.back)
+        self.record.extra.update(wmpf_kill=kill.command, wmpf_old_pid=kill.old_pid, wmpf_new_pid=recovery.new_pid)
+        return recovery
+
+    def stamp_host(self, name: str, host_instant_ns: float, bracket_ns: float) -> None:
+        est = self.rig.session.clock.estimate()
+        device, bound = est.host_to_device(host_instant_ns)
+        self.record.add_event(EventStamp(name, device / 1e6, host_instant_ns / 1e6, (bound + bracket_ns) / 1e6,
+                                         source="host"))
+
+    # -- placing ----------------------------------------------------------------------------------------
+    def place(self, *, room_type: str | None = None, caller_name: str | None = None,
+              auto_answer: bool | None = None, sim: dict[str, Any] | None = None,
+              custom_query: dict[str, str] | None = None, via: str | None = None) -> Placement:
+        """Place the call per the profile: the phone (``callWMPF``) or a debug broadcast of the push JSON.
+
+        ``via`` ("phone" or "broadcast") overrides the profile's ``call.method`` for this call."""
+        profile = self.profile
+        via = via or profile.call_method
+        if via not in ("phone", "broadcast"):
+            raise InjectionError(f"unknown call route {via!r}: use 'phone' or 'broadcast'")
+        self.auto_answer = profile.answer == "auto" if auto_answer is None else auto_answer
+        room_type = room_type or profile.room_type
+        caller = caller_name if caller_name is not None else profile.caller_name
+        try:
+            if via == "phone":
+                if self.rig.phone is None:
+                    raise InjectionError("the app profile places calls through a phone API but none is "
+                                         "configured: pass --phone-url (or use a broadcast profile)")
+                placement = PhoneInjector(self.rig.phone, self.rig.sn).call(
+                    room_type=room_type, caller_name=caller, auto_answer=self.auto_answer,
+                    env_version=profile.env_version, sim=sim, custom_query=custom_query)
+            else:
+                if sim:
+                    raise InjectionError("simulator call options (_sim) need the phone API, not a broadcast")
+                placement = self.broadcast(self.make_push(room_type, caller, custom_query))
+        except PhoneApiError as exc:
+            raise CallFailed(Stage.PUSH_NOT_RECEIVED, f"the caller's backend refused the call: {exc}") from exc
+        self.placement = placement
+        self.room = placement.room_id
+        self.record.room_id = placement.room_id
+        self.stamp_host(figures.PLACED, placement.host_ns, placement.bound_ns)
+        return placement
+
+    def make_push(self, room_type: str, caller: str, custom_query: dict[str, str] | None = None) -> CallPush:
+        appid = self.profile.miniprogram_appid or ""
+        app_type = {"release": 0, "develop": 1, "trial": 2}[self.profile.env_version]
+        room = f"{ROOM_PREFIX}{time.time_ns() // 1000}"
+        return CallPush(room_type=room_type, group_id=room, listener_id=self.rig.sn, caller_name=caller,
+                        appid=appid, app_type=app_type, custom_query=dict(custom_query or {}),
+                        auto_answer=self.auto_answer)
+
+    def broadcast(self, push: CallPush | str) -> Placement:
+        if self.profile.broadcast is None:
+            raise InjectionError(f"{self.profile.source} has no [broadcast] table: cannot inject a push by "
+                                 f"broadcast on this app")
+        return BroadcastInjector(self.rig.session, self.profile.broadcast).send(push)
+
+    # -- ringing and answering ---------------------------------------------------------------------------
+    def wait_ring(self) -> CallEvent:
+        """The call shown on the device (its own incoming screen, or the call page)."""
+        kinds = ["ring_shown"]
+        if self.auto_answer:
+            kinds += _voips("callPageOnShow", "hangOnVoip")
+        kinds += _voips("cancelVoip", "endVoip", "joinFailListener")
+        kinds += [k for k in ("busy", "push_dropped") if self.profile.has_pattern(k)]
+        bound = self.rig.bound("push_to_ring")
+        try:
+            event = self.timeline.wait_first(kinds, bound, since=self.mark, room=self.room,
+                                             where=self._this_call)
+        except WaitTimeout:
+            raise self._no_ring(bound) from None
+        self._stamp_push_received()
+        if event.kind in ("ring_shown", voip("callPageOnShow"), voip("hangOnVoip")):
+            if self.rig.evidence is not None:  # the ring screenshot, on a thread: the tap is not delayed
+                self.rig.evidence.on_ring(self.subject())
+            return self.stamp(figures.RING, event)
+        if event.kind == "push_dropped":
+            raise CallFailed(Stage.PUSH_NOT_RECEIVED, f"WMPF dropped the push: "
+                                                      f"{event.data.get('reason') or event.line.message}")
+        raise CallFailed(Stage.NO_RING, f"the device did not ring: {event.kind} {event.data or ''}".strip())
+
+    def expect_busy(self) -> CallEvent:
+        """A call placed while the device is in another: it must be refused busy, never ring."""
+        if not self.profile.has_pattern("busy"):
+            raise InjectionError(f"{self.profile.source} has no 'busy' pattern: cannot see a busy refusal")
+        bound = self.rig.bound("push_to_ring")
+        try:
+            event = self.timeline.wait_first(["busy", "ring_shown"], bound, since=self.mark, room=self.room,
+                                             where=self._this_call)
+        except WaitTimeout:
+            raise self._no_ring(bound) from None
+        self._stamp_push_received()
+        if event.kind != "busy":
+            raise CallFailed(Stage.NO_RING, "a second call rang during a call instead of being refused busy")
+        self.stamp("busy", event)
+        self.record.extra["end"] = "busy"
+        return event
+
+    def wait_unanswered(self) -> CallEvent:
+        """Nobody answers: the call must end by itself (the plugin's ``timeout``, or the app's own incoming
+        screen giving up), within the profile's ``ring_timeout``."""
+        kinds = _voips("timeout", "endVoip", "cancelVoip")
+        if self.profile.has_pattern("ring_dismissed"):
+            kinds.append("ring_dismissed")
+        bound = self.rig.bound("ring_timeout")
+        try:
+            event = self.timeline.wait_first(kinds, bound, since=self.mark, room=self.room)
+        except WaitTimeout:
+            raise self._timeout(Stage.END_NOT_HANDLED, f"an unanswered call was still up after {bound:g} s") from None
+        self.stamp(event.kind.removeprefix("voip:"), event)
+        if event.kind.startswith("voip:"):
+            self.verify_end()
+        self.record.extra["end"] = self._end_reason()
+        return event
+
+    def expect_device_drops_call(self, kinds: list[str]) -> str:
+        """After the caller left: the call page shows it (``kinds`` + ``endVoip``); or, when the app's own
+        incoming screen does not learn of it, answering it must fail cleanly (``joinFailListener``)."""
+        try:
+            event = self.timeline.wait_first([*kinds, *_voips("endVoip", "joinFailListener")],
+                                             self.rig.bound("no_event"), since=self.mark, room=self.room)
+        except WaitTimeout:
+            try:
+                self.rig.ui.tap("answer", self.profile.selector("answer"), self.rig.bound("ui"))
+            except UiElementMissing as exc:
+                raise self._timeout(Stage.END_NOT_HANDLED, f"the call page never showed the caller leaving "
+                                                           f"and no incoming screen is left: {exc}") from None
+            self.record.extra["answered_dead_call"] = True
+            event = self.wait_end_event(_voips("joinFailListener"), "end")
+            return event.kind
+        self.stamp(event.kind.removeprefix("voip:"), event)
+        self.verify_end()
+        return event.kind
+
+    def _this_call(self, event: CallEvent) -> bool:
+        """Events that name a room must name ours; the busy line names the refused room."""
+        return not (event.kind == "busy" and self.room is not None and event.room_id != self.room)
+
+    def _stamp_push_received(self) -> CallEvent | None:
+        found = self.timeline.events(self.mark, kinds=["push_received"], room=self.room)
+        if found and figures.PUSH_RECEIVED not in self.seen:
+            return self.stamp(figures.PUSH_RECEIVED, found[0])
+        return None
+
+    def _no_ring(self, bound: float) -> CallFailed:
+        if self._stamp_push_received() is None:
+            dropped = self.timeline.events(self.mark, kinds=["push_dropped"]) if self.profile.has_pattern(
+                "push_dropped") else []
+            why = f" (WMPF: {dropped[-1].data.get('reason', dropped[-1].line.message)})" if dropped else ""
+            return self._timeout(Stage.PUSH_NOT_RECEIVED, f"no push for room {self.room} reached the app within "
+                                                          f"{bound:g} s{why}")
+        return self._timeout(Stage.NO_RING, f"the push arrived but nothing rang within {bound:g} s")
+
+    def answer(self) -> CallEvent:
+        """Answer: tap the profile's Answer (the tap timed), or let the push's isClickedHangOnBtn=1 do it."""
+        ring = self.seen.get(figures.RING)
+        since = ring.seq if ring is not None else self.mark
+        if not self.auto_answer:
+            try:
+                tap = self.rig.ui.tap("answer", self.profile.selector("answer"), self.rig.bound("ui"))
+            except UiElementMissing as exc:
+                raise self._timeout(Stage.ANSWER_FAILED, str(exc)) from None
+            self.stamp_host(figures.TAP_HOST, tap.host_ns, tap.bound_ns)
+            self.record.extra["answer_tap_attempts"] = tap.attempts
+        bound = self.rig.bound("ring_to_answer")
+        try:
+            event = self.timeline.wait_first(_voips("hangOnVoip", *ENDING), bound, since=since, room=self.room)
+        except WaitTimeout:
+            raise self._timeout(Stage.ANSWER_FAILED, f"no hangOnVoip within {bound:g} s of the "
+                                                     f"{'ring' if self.auto_answer else 'Answer tap'}") from None
+        if not self.auto_answer and self.profile.has_pattern("answer_tapped"):
+            tapped = self.timeline.events(since, event.seq + 1, kinds=["answer_tapped"])
+            if tapped:
+                self.stamp(figures.TAP_DEVICE, tapped[0])
+        if event.kind != voip("hangOnVoip"):
+            raise CallFailed(Stage.ANSWER_FAILED, f"{event.kind} instead of hangOnVoip: {event.data}")
+        return self.stamp(figures.ANSWERED, event)
+
+    def wait_connected(self) -> CallEvent:
+        bound = self.rig.bound("answer_to_connect")
+        try:
+            event = self.timeline.wait_first(_voips("startVoip", *ENDING), bound, since=self.mark, room=self.room)
+        except WaitTimeout:
+            raise self._timeout(Stage.NOT_CONNECTED, f"no startVoip within {bound:g} s of the answer") from None
+        if event.kind != voip("startVoip"):
+            self.stamp(event.kind.removeprefix("voip:"), event)
+            error = event.data.get("error") if isinstance(event.data.get("error"), dict) else {}
+            raise CallFailed(Stage.NOT_CONNECTED, f"{event.kind} instead of startVoip: "
+                                                  f"{error.get('errMsg') or event.data}")
+        return self.stamp(figures.CONNECTED, event)
+
+    # -- the connected call ------------------------------------------------------------------------------
+    def hold(self, seconds: float | None = None) -> None:
+        """Stay connected ``seconds`` (default: the profile's hold); any end or WMPF death meanwhile is a drop."""
+        seconds = self.rig.hold_s() if seconds is None else seconds
+        connected = self.seen.get(figures.CONNECTED)
+        since = connected.seq + 1 if connected is not None else self.mark
+        kinds = _voips("abortVoip", "hangUpVoip", "endVoip")
+        if self.profile.has_pattern("wmpf_finish"):
+            kinds.append("wmpf_finish")
+        try:
+            event = self.timeline.wait_first(kinds, seconds, since=since, room=self.room)
+        except WaitTimeout:
+            self._check_caller_connected()
+            return
+        if not self._lab_healthy():
+            raise LabError("the device link failed during the call")
+        self.stamp("dropped", event)
+        raise CallFailed(Stage.DROPPED, f"the connected call ended by itself: {event.kind} {event.data or ''}".strip())
+
+    def _check_caller_connected(self) -> None:
+        state = self.caller_state()
+        if state is not None and state.get("state") not in (None, "connected"):
+            raise CallFailed(Stage.DROPPED, f"the caller's side is {state.get('state')} "
+                                            f"({state.get('endReason')}) while the device held the call")
+
+    def caller_state(self) -> dict[str, Any] | None:
+        """The caller's view of the room (``GET /calls/<room>``), or None without a phone API that has it."""
+        if self.rig.phone is None or self.room is None or self.placement is None \
+                or self.placement.method != "phone":
+            return None
+        try:
+            return self.rig.phone.call_state(self.room)
+        except PhoneApiError:
+            return None
+
+    def hang_up(self, side: str = "device") -> CallEvent:
+        """Hang up from the device (tap Hang up) or the caller (phone ``/hangup``); then the end is verified."""
+        since = self.timeline.mark()
+        if side == "device":
+            try:
+                tap = self.rig.ui.tap("hang_up", self.profile.selector("hang_up"), self.rig.bound("ui"))
+            except UiElementMissing as exc:
+                raise self._timeout(Stage.END_NOT_HANDLED, f"cannot hang up: {exc}") from None
+            self.stamp_host("hang_up_tap", tap.host_ns, tap.bound_ns)
+        elif side == "phone":
+            if self.rig.phone is None or self.room is None:
+                raise InjectionError("hanging up from the caller's side needs the phone API")
+            before = host_ns()
+            self.rig.phone.hang_up(self.room)
+            after = host_ns()
+            self.stamp_host("caller_hang_up", (before + after) / 2, (after - before) / 2)
+        else:
+            raise ValueError(f"hang_up side must be 'device' or 'phone', got {side!r}")
+        bound = self.rig.bound("end")
+        try:
+            event = self.timeline.wait_first(_voips("hangUpVoip", "endVoip"), bound, since=since, room=self.room)
+        except WaitTimeout:
+            raise self._timeout(Stage.END_NOT_HANDLED, f"no hangUpVoip within {bound:g} s of hanging up "
+                                                       f"({side})") from None
+        self.stamp("hung_up", event)
+        self.record.extra["hung_up_by"] = event.data.get("status") or side
+        return self.verify_end()
+
+    def decline(self) -> CallEvent:
+        """Tap Decline while ringing; the plugin must reject (``rejectVoip``) and the end mode follow."""
+        try:
+            self.rig.ui.tap("decline", self.profile.selector("decline"), self.rig.bound("ui"))
+        except UiElementMissing as exc:
+            raise self._timeout(Stage.ANSWER_FAILED, f"cannot decline: {exc}") from None
+        event = self.wait_end_event(_voips("rejectVoip"), "end")
+        self.record.extra["end"] = "rejected"
+        return event
+
+    def caller_cancel(self) -> None:
+        """The caller hangs up before the device answered (phone ``/cancel``)."""
+        if self.rig.phone is None or self.room is None:
+            raise InjectionError("a caller cancel needs the phone API")
+        before = host_ns()
+        self.rig.phone.cancel(self.room)
+        after = host_ns()
+        self.stamp_host("caller_cancel", (before + after) / 2, (after - before) / 2)
+
+    def wait_end_event(self, kinds: list[str], bound_name: str, stage: Stage = Stage.END_NOT_HANDLED) -> CallEvent:
+        """The first of ``kinds`` (or any end) for this call, then ``endVoip`` and the end mode."""
+        bound = self.rig.bound(bound_name)
+        try:
+            event = self.timeline.wait_first([*kinds, *_voips(*ENDING)], bound, since=self.mark, room=self.room)
+        except WaitTimeout:
+            raise self._timeout(stage, f"no {' or '.join(kinds)} within {bound:g} s") from None
+        self.stamp(event.kind.removeprefix("voip:"), event)
+        if event.kind not in kinds and kinds:
+            raise CallFailed(stage, f"{event.kind} {event.data} instead of {' or '.join(kinds)}")
+        if event.kind.startswith("voip:"):
+            self.verify_end()
+        return event
+
+    # -- the end -------------------------------------------------------------------------------------------
+    def verify_end(self, mode: str | None = None) -> CallEvent:
+        """``endVoip`` for this call, then the app's end mode (end page, background or exit) carried out."""
+        mode = mode or self.profile.end_mode
+        bound = self.rig.bound("end")
+        try:
+            ended = self.timeline.wait(voip("endVoip"), bound, since=self.mark, room=self.room)
+        except WaitTimeout:
+            raise self._timeout(Stage.END_NOT_HANDLED, f"no endVoip within {bound:g} s") from None
+        self.stamp(figures.ENDED, ended)
+        self.record.extra.setdefault("end", ended.data.get("reason") or self._end_reason())
+        wanted = END_PATTERN[mode]
+        others = [p for p in END_PATTERN.values() if p != wanted and self.profile.has_pattern(p)]
+        try:
+            event = self.timeline.wait_first([wanted, *others], bound, since=ended.seq, room=self.room)
+        except WaitTimeout:
+            raise self._timeout(Stage.END_NOT_HANDLED, f"endVoip came but the app did not carry out its end "
+                                                       f"mode {mode!r} within {bound:g} s") from None
+        if event.kind != wanted:
+            raise CallFailed(Stage.END_NOT_HANDLED, f"end mode {event.kind!r} instead of {mode!r}")
+        self.stamp("end_mode", event)
+        self.record.extra["end_mode"] = mode
+        foreground = self.rig.ui.foreground_package()
+        self.record.extra["foreground_after_end"] = foreground
+        if mode in ("background", "exit") and foreground == self.profile.wmpf_package:
+            raise CallFailed(Stage.END_NOT_HANDLED, f"end mode {mode!r} logged, but WMPF is still in the "
+                                                    f"foreground")
+        return event
+
+    def _end_reason(self) -> str:
+        state = self.caller_state()
+        return str(state.get("endReason")) if state else "ended"
+
+    # -- finishing -------------------------------------------------------------------------------------------
+    def _clean_up(self) -> None:
+        """After a failure or lab error, end the call on the caller's side so the next call starts idle."""
+        if self.rig.phone is None or self.room is None:
+            return
+        state = self.caller_state()
+        if state is None or state.get("state") == "ended":
+            return
+        try:
+            self.rig.phone.hang_up(self.room)
+        except (PhoneApiError, LabError) as exc:
+            log.info("clean-up hang-up of %s: %s", self.room, exc)
+        if self.record.outcome is Outcome.LAB_ERROR:
+            try:
+                reconnect(self.rig.session, self.retry)
+            except LabError as exc:
+                log.warning("device %s still unreachable after a lab error: %s", self.rig.serial, exc)
+        else:
+            try:  # let the device finish the call (endVoip and its end mode) before the next one
+                self.timeline.wait_first([voip("endVoip")], self.rig.bound("end"), since=self.mark, room=self.room)
+                time.sleep(0.05)
+            except (WaitTimeout, LabError):
+                pass
+
+    def finish(self) -> CallRecord:
+        """Compute the figures and write the record (once)."""
+        if self.written:
+            return self.record
+        self.written = True
+        resolution_ms = 0.001
+        for event in self.seen.values():
+            resolution_ms = max(resolution_ms, event.resolution_ns / 1e6)
+        for name, (ms, bound) in figures.latencies(self.record.events, resolution_ms).items():
+            self.record.set_latency(name, ms, bound)
+        try:
+            self.record.offset_bound_ms = self.rig.session.clock.estimate().bound_ms()
+        except LabError:
+            self.record.offset_bound_ms = None
+        self.record.finish()
+        if self.rig.results is not None:
+            self.rig.results.write(self.record)
+        if self.rig.on_record is not None:
+            self.rig.on_record(self.record)
+        log.info("call %s #%d on %s: %s%s", self.record.scenario, self.record.call_index, self.rig.serial,
+                 self.record.outcome.value, f" at {self.record.stage.value}" if self.record.stage else "")
+        return self.record
+
+
+class CallDriver:
+    """Places calls on one rig for one scenario; :meth:`run` is the whole standard call."""
+
+    def __init__(self, rig: Rig, scenario: str, *, test_id: str | None = None, failure_proof: bool = False) -> None:
+        self.rig = rig
+        self.scenario = scenario
+        self.test_id = test_id
+        self.failure_proof = failure_proof
+        self.records: list[CallRecord] = []
+
+    def on(self, rig: Rig) -> CallDriver:
+        """A driver for the same scenario on another rig (a variant device)."""
+        return CallDriver(rig, self.scenario, test_id=self.test_id, failure_proof=self.failure_proof)
+
+    def call(self) -> Call:
+        call = Call(self.rig, self.scenario, test_id=self.test_id, failure_proof=self.failure_proof)
+        self.records.append(call.record)
+        return call
+
+    def run(self, *, answer: str | None = None, hang_up: str = "device", hold_s: float | None = None,
+            room_type: str | None = None, caller_name: str | None = None,
+            sim: dict[str, Any] | None = None, extra: dict[str, Any] | None = None) -> CallRecord:
+        """Place, ring, answer (``tap`` or ``auto``; default per profile), connect, hold, hang up, verify.
+
+        ``extra`` is stored in the record (e.g. ``{"start": "cold"}``) before it is written.
+        """
+        with self.call() as call:
+            call.record.extra.update(extra or {})
+            call.place(room_type=room_type, caller_name=caller_name,
+                       auto_answer=None if answer is None else answer == "auto", sim=sim)
+            call.wait_ring()
+            call.answer()
+            call.wait_connected()
+            call.hold(hold_s)
+            call.hang_up(hang_up)
+        return call.record

@@ -1,0 +1,112 @@
+"""The lab a test session runs in: one adb server and the devices on it, real or simulated.
+
+With no serial named, the lab starts an isolated adb server and the simulator (the embedded default);
+with serials, it attaches to the user's adb server and those devices. Either way the rest of the harness
+sees the same thing: an adb server port and a list of serials.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import adbutils
+
+import simulator
+from harness.device.adb_server import AdbServer
+from harness.errors import LabError
+
+
+@dataclass
+class LabConfig:
+    serials: list[str] = field(default_factory=list)
+    adb_path: str | None = None
+    adb_port: int | None = None
+    sim_devices: int = 1
+    sim_profile: str | simulator.DeviceProfile | None = None
+    sim_base_port: int = 20000
+    sim_time_scale: float = 1.0
+    truth_dir: Path | None = None
+    shared_adb: bool = False  # attach to the adb server at adb_port (another lab's) instead of owning one
+
+
+def derive_profile(base: str | Path | simulator.DeviceProfile | None,
+                   overrides: dict[str, dict[str, Any]]) -> simulator.DeviceProfile:
+    """A device profile: ``base`` with tables overridden (``{"call": {"end_mode": "exit"}}``, ``{"clock":
+    {"offset_s": 86400, "drift_ppm": 200}}``, ``{"device": {"serial_prefix": "WMPFEXIT"}}``). The WMPF tables
+    are validated when the simulator installs WMPF, with the same errors as a profile file."""
+    profile = base if isinstance(base, simulator.DeviceProfile) else simulator.load_profile(base)
+    extra = {name: dict(table) for name, table in profile.extra.items()}
+    changes: dict[str, Any] = {}
+    for table, values in overrides.items():
+        if table == "clock":
+            changes.update({f"clock_{k}": float(v) for k, v in values.items()})
+        elif table == "device":
+            changes.update(values)
+        else:
+            extra.setdefault(table, {}).update(values)
+    return dataclasses.replace(profile, extra=extra, **changes)
+
+
+class Lab:
+    def __init__(self, config: LabConfig) -> None:
+        self.config = config
+        self.simulator: simulator.Simulator | None = None
+        self.adb = AdbServer(config.adb_port, config.adb_path, owned=not config.serials and not config.shared_adb)
+        self.serials: list[str] = list(config.serials)
+
+    @property
+    def simulated(self) -> bool:
+        return self.simulator is not None
+
+    def start(self) -> Lab:
+        self.adb.start()
+        try:
+            if not self.config.serials:
+                self.simulator = simulator.Simulator(
+                    self.config.sim_devices, profile=self.config.sim_profile,
+                    base_port=self.config.sim_base_port, adb_path=self.adb.adb_path,
+                    adb_server_port=self.adb.port, time_scale=self.config.sim_time_scale,
+                    truth_dir=self.config.truth_dir,
+                ).start()
+                self.serials = [d.serial for d in self.simulator.devices]
+        except BaseException:
+            self.adb.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self.simulator is not None:
+            self.simulator.stop()
+            self.simulator = None
+        self.adb.stop()
+
+    def variant(self, overrides: dict[str, dict[str, Any]], *, truth_dir: Path | None = None) -> Lab:
+        """Another simulated device on this lab's adb server, its profile this one's with ``overrides``.
+
+        For scenarios that need a differently configured device (another end mode, the call page opened
+        directly). Not started: use ``.start()`` and ``.stop()`` (the shared adb server stays up).
+        """
+        if self.simulator is None:
+            raise LabError("device variants need the simulator; a real device is configured as it is")
+        profile = derive_profile(self.simulator.profile, overrides)
+        return Lab(dataclasses.replace(
+            self.config, serials=[], adb_port=self.adb.port, adb_path=self.adb.adb_path, sim_devices=1,
+            sim_profile=profile, sim_base_port=self.config.sim_base_port + 50,
+            truth_dir=truth_dir or self.config.truth_dir, shared_adb=True))
+
+    def client(self) -> adbutils.AdbClient:
+        return self.adb.client()
+
+    def device(self, serial: str | None = None) -> adbutils.AdbDevice:
+        """An adbutils device on this lab's adb server; it must be online."""
+        serial = serial or self.serials[0]
+        states = {info.serial: info.state for info in self.client().list()}
+        state = states.get(serial)
+        if state != "device":
+            raise LabError(
+                f"device {serial} is {state or 'not connected'} on the adb server at port {self.adb.port}"
+                f" (connected: {', '.join(f'{s} ({st})' for s, st in states.items()) or 'none'})")
+        return self.client().device(serial)

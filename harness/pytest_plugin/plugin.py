@@ -1,0 +1,238 @@
+"""The wmpf-hil pytest plugin: command-line options and fixtures (registered through the pytest11 entry point).
+
+``device`` yields an adbutils device: a simulated one on an isolated adb server when no ``--serial`` is
+given, otherwise the named real device. Tests are written once and run on both. ``device_session`` adds the
+per-device services (streaming logcat, clock sync, uiautomator2), ``timeline`` the app profile's typed
+events, ``phone`` the caller's side. Hooks live in :mod:`harness.pytest_plugin.hooks`.
+
+Under pytest-xdist every worker gets its own device: its own simulator (on its own ports) or, with several
+``--serial``, a distinct serial claimed with a file lock (:mod:`harness.device.pool`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import adbutils
+import pytest
+
+from harness.call.driver import CallDriver
+from harness.call.evidence import EvidenceCollector
+from harness.call.recovery import wait_ready
+from harness.call.rig import Rig
+from harness.call.timeline import Timeline
+from harness.callers.lab_faults import LabFaults
+from harness.callers.phone import Phone
+from harness.config.app_profile import AppProfile
+from harness.device.adb_server import DEFAULT_ISOLATED_PORT, free_server_port
+from harness.device.lab import Lab, LabConfig
+from harness.device.pool import DeviceClaim, claim_serial, worker_id, worker_index
+from harness.device.session import DeviceSession
+from harness.pytest_plugin import hooks
+from harness.pytest_plugin.variants import Variants
+from harness.results.records import CallRecord
+from harness.results.writer import ResultsWriter
+
+# The report, JUnit properties and gates: options and hooks of their own (harness/report/pytest_plugin.py).
+pytest_plugins = ["harness.pytest_plugin.report"]
+
+# Per-worker port spacing, so parallel workers never race for the same adb server or device port.
+WORKER_ADB_PORT_STEP = 10
+WORKER_DEVICE_PORT_STEP = 100
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("wmpf-hil", "wmpf-hil: WMPF VoIP hardware-in-the-loop")
+    group.addoption("--serial", action="append", default=[], metavar="SERIAL",
+                    help="adb serial of a real device to test (repeatable; with xdist each worker claims one); "
+                         "default: a simulated device")
+    group.addoption("--adb-path", default=None, metavar="PATH",
+                    help="adb binary for the session's adb server (default: the one bundled with adbutils)")
+    group.addoption("--adb-port", type=int, default=None, metavar="PORT",
+                    help="port of the session's isolated adb server (default: first free from 15037)")
+    group.addoption("--sim-devices", type=int, default=1, metavar="N",
+                    help="number of simulated devices when no --serial is given (default 1)")
+    group.addoption("--sim-profile", default=None, metavar="TOML",
+                    help="device profile of the simulated devices (default fixtures/devices/wmpf-tablet.toml)")
+    group.addoption("--sim-time-scale", type=float, default=1.0, metavar="X",
+                    help="multiply every simulated delay by X (e.g. 0.05 for fast CI runs)")
+    group.addoption("--sim-base-port", type=int, default=20000, metavar="PORT",
+                    help="first loopback port for simulated devices (default 20000; +100 per xdist worker)")
+    group.addoption("--app-profile", default=None, metavar="NAME|TOML",
+                    help="app profile: a name in fixtures/apps (default 'default') or a path to a TOML file")
+    group.addoption("--phone-url", default=None, metavar="URL",
+                    help="phone API for real devices (POST /callWMPF ...); simulated devices bring their own")
+    group.addoption("--calls", type=int, default=10, metavar="N",
+                    help="calls per series scenario (default 10)")
+    group.addoption("--net-capture", default=None, choices=("off", "device", "host"),
+                    help="per-call network capture: 'device' (su 0 tcpdump via adb exec-out), 'host' (dumpcap on "
+                         "the [capture] interface) or 'off'; default: the app profile's [capture] mode (off)")
+    group.addoption("--report-dir", default="reports", metavar="DIR",
+                    help="directory of run directories; DIR/latest points at the newest (default reports)")
+    group.addoption("--run-dir", default=None, metavar="DIR",
+                    help="this run's directory (default REPORT_DIR/<UTC time>-<pid>); results.jsonl goes here")
+
+
+pytest_configure = hooks.pytest_configure
+pytest_report_header = hooks.pytest_report_header
+pytest_runtest_makereport = hooks.pytest_runtest_makereport
+pytest_terminal_summary = hooks.pytest_terminal_summary
+
+
+def lab_config(config: pytest.Config, serials: list[str] | None = None, truth_dir: Path | None = None) -> LabConfig:
+    index = worker_index()
+    serials = list(config.getoption("--serial")) if serials is None else serials
+    adb_port = config.getoption("--adb-port")
+    if worker_id() is not None and not serials:
+        adb_port = free_server_port((adb_port or DEFAULT_ISOLATED_PORT) + WORKER_ADB_PORT_STEP * index)
+    return LabConfig(
+        serials=serials,
+        adb_path=config.getoption("--adb-path"),
+        adb_port=adb_port,
+        sim_devices=config.getoption("--sim-devices"),
+        sim_profile=config.getoption("--sim-profile"),
+        sim_base_port=config.getoption("--sim-base-port") + WORKER_DEVICE_PORT_STEP * index,
+        sim_time_scale=config.getoption("--sim-time-scale"),
+        truth_dir=truth_dir,
+    )
+
+
+@pytest.fixture(scope="session")
+def app_profile(pytestconfig: pytest.Config) -> AppProfile:
+    """The app profile of this run (validated at start-up; ``--app-profile``)."""
+    return hooks.app_profile_of(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def run_dir(pytestconfig: pytest.Config) -> Path:
+    """``reports/<run>``: results.jsonl, the simulator's ground truth in ``truth/``, reports."""
+    return hooks.run_dir_of(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def results(run_dir: Path) -> Iterator[ResultsWriter]:
+    """The run's crash-safe call record stream (one fsynced JSON line per call)."""
+    with ResultsWriter.for_run(run_dir) as writer:
+        yield writer
+
+
+@pytest.fixture(scope="session")
+def lab(request: pytest.FixtureRequest) -> Iterator[Lab]:
+    """The session's adb server and devices (starting the simulator when no serial is named)."""
+    config = request.config
+    serials = list(config.getoption("--serial"))
+    claim: DeviceClaim | None = None
+    if serials and worker_id() is not None:
+        claim = claim_serial(serials, prefer=worker_index())
+        serials = [claim.serial]
+    truth_dir = None
+    if not serials:
+        truth_dir = hooks.run_dir_of(config) / "truth" / (worker_id() or "main")
+    session_lab = Lab(lab_config(config, serials, truth_dir)).start()
+    try:
+        yield session_lab
+    finally:
+        session_lab.stop()
+        if claim is not None:
+            claim.release()
+
+
+@pytest.fixture
+def device(lab: Lab) -> adbutils.AdbDevice:
+    """The device under test, as an adbutils device (real or simulated: same code)."""
+    return lab.device()
+
+
+@pytest.fixture(scope="session")
+def device_session(lab: Lab) -> Iterator[DeviceSession]:
+    """The device under test with its services (logcat stream, clock sync, uiautomator2 on demand)."""
+    lab.device()  # fail early and clearly if it is not online
+    with DeviceSession(lab.serials[0], adb_port=lab.adb.port) as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def timeline(device_session: DeviceSession, app_profile: AppProfile) -> Timeline:
+    """Typed call events of the device under test, by the app profile's patterns."""
+    return Timeline(device_session, app_profile)
+
+
+@pytest.fixture(scope="session")
+def phone(lab: Lab, pytestconfig: pytest.Config) -> Phone:
+    """The caller's phone API for the device under test (the simulator's, or ``--phone-url``)."""
+    url = pytestconfig.getoption("--phone-url")
+    if url is None and lab.simulator is not None:
+        url = next((d.phone for d in lab.simulator.devices if d.serial == lab.serials[0]), None)
+    if not url:
+        pytest.skip("no phone API for this device: pass --phone-url (or use a broadcast app profile)")
+    return Phone(url)
+
+
+def _phone_url(lab: Lab, config: pytest.Config) -> str | None:
+    url = config.getoption("--phone-url")
+    if url is None and lab.simulator is not None:
+        url = next((d.phone for d in lab.simulator.devices if d.serial == lab.serials[0]), None)
+    return url or None
+
+
+@pytest.fixture(scope="session")
+def rig(lab: Lab, device_session: DeviceSession, timeline: Timeline, app_profile: AppProfile,
+        results: ResultsWriter, pytestconfig: pytest.Config) -> Rig:
+    """The device under test ready to take calls (WMPF up, push listener registered), with the run's writer."""
+    url = _phone_url(lab, pytestconfig)
+    ready = Rig(session=device_session, timeline=timeline, profile=app_profile, phone=Phone(url) if url else None,
+                results=results, time_scale=lab.config.sim_time_scale if lab.simulated else 1.0,
+                worker=worker_id(), capture=hooks.capture_config_of(pytestconfig),
+                capture_dir=hooks.run_dir_of(pytestconfig) / "captures", evidence=EvidenceCollector(
+                    hooks.run_dir_of(pytestconfig), ring_screenshots=not pytestconfig.getoption("--no-evidence"),
+                    failure_screenshots=not pytestconfig.getoption("--no-evidence")))
+    wait_ready(ready)
+    return ready.warm_up()
+
+
+@pytest.fixture
+def call(rig: Rig, request: pytest.FixtureRequest) -> Iterator[CallDriver]:
+    """The call driver for this test: ``call.run()`` is one standard call; ``call.call()`` step by step.
+
+    Every call's record goes to results.jsonl as it finishes and onto the test's report (``user_properties``).
+    """
+    records: list[dict] = []
+    request.node.wmpf_call_records = records  # read by hooks.pytest_runtest_makereport
+
+    def on_record(record: CallRecord) -> None:
+        records.append(record.to_dict())
+
+    rig.on_record = on_record
+    try:
+        yield CallDriver(rig, request.node.name, test_id=request.node.nodeid,
+                         failure_proof=request.node.get_closest_marker("failure_proof") is not None)
+    finally:
+        rig.on_record = None
+
+
+@pytest.fixture
+def lab_faults(rig: Rig) -> Iterator[LabFaults]:
+    """Faults through the phone API's /control endpoints; skips when the phone API has none (a real lab's
+    plain phone bot). Conditions set in the test are restored afterwards."""
+    if rig.phone is None:
+        pytest.skip("fault scenarios need a phone API with /control/faults (the simulator, or --phone-url of a "
+                    "lab fault injector)")
+    faults = LabFaults(rig.phone, rig.sn)
+    if not faults.available():
+        pytest.skip(f"the phone API at {rig.phone.base_url} has no /control/faults endpoint: this scenario "
+                    f"needs a lab fault injector")
+    try:
+        yield faults
+    finally:
+        faults.restore()
+
+
+@pytest.fixture
+def variants(lab: Lab, rig: Rig) -> Iterator[Variants]:
+    """Start differently configured simulated devices (``variants.start({"call": {"end_mode": "exit"}})``)."""
+    started = Variants(lab, rig)
+    try:
+        yield started
+    finally:
+        started.close()

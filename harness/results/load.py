@@ -1,0 +1,70 @@
+"""Reading call records back from one or more ``results.jsonl`` files (shards of one run, or several runs).
+
+Each record is rebuilt through :meth:`CallRecord.from_dict` (the one record model, so a report cannot drift from
+what the harness writes) and remembers the directory of the file it came from: evidence paths in a record
+(screenshots, logcat excerpts, pcaps) are relative to its run directory, and a shard copied from another CI host
+brings its evidence along beside its own results file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.errors import HarnessError
+from harness.results.records import CallRecord
+from harness.results.writer import RESULTS_FILE, read_results
+
+
+class ResultsFileError(HarnessError):
+    """A results file (or directory) given to the report or the gates cannot be read."""
+
+
+@dataclass
+class LoadedRecord:
+    record: CallRecord
+    base_dir: Path  # the directory of the results file: evidence paths are relative to it
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        """Identity of a call across shards: the same line read twice (one file given twice, or a results file
+        appended by several workers and also split per worker) is one call."""
+        r = self.record
+        return (r.serial, r.worker, r.call_index, r.scenario, r.test_id, round(r.started_at, 6))
+
+
+def resolve_results_path(path: str | Path) -> Path:
+    """A results file, or a run directory holding ``results.jsonl``."""
+    candidate = Path(path)
+    if candidate.is_dir():
+        candidate = candidate / RESULTS_FILE
+    if not candidate.is_file():
+        raise ResultsFileError(f"{path}: no results file there (expected a results.jsonl or a run directory "
+                               f"containing one)")
+    return candidate
+
+
+def load_results(paths: list[str | Path] | tuple[str | Path, ...]) -> list[LoadedRecord]:
+    """Every call of ``paths`` (merged, duplicates dropped), in the order the calls started."""
+    if not paths:
+        raise ResultsFileError("no results files given")
+    seen: set[tuple[object, ...]] = set()
+    out: list[LoadedRecord] = []
+    for given in paths:
+        path = resolve_results_path(given)
+        try:
+            for number, data in enumerate(read_results(path), start=1):
+                try:
+                    loaded = LoadedRecord(CallRecord.from_dict(data), path.parent.resolve())
+                except (KeyError, ValueError, TypeError) as exc:
+                    raise ResultsFileError(f"{path}: record {number} is not a call record: {exc!r}") from None
+                if loaded.key not in seen:
+                    seen.add(loaded.key)
+                    out.append(loaded)
+        except json.JSONDecodeError as exc:
+            raise ResultsFileError(f"{path}: not JSON lines ({exc})") from None
+        except OSError as exc:
+            raise ResultsFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    out.sort(key=lambda lr: (lr.record.started_at, lr.record.serial, lr.record.call_index))
+    return out
