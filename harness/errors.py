@@ -46,11 +46,12 @@ class WaitTimeout(HarnessError):
 class ConfigError(HarnessError):
     """A configuration file (app profile, push message) is invalid; names the file, the key and the problem."""
 
-    def __init__(self, source: str, key: str, problem: str) -> None:
+    def __init__(self, source: str, key: str, problem: str, more: list[tuple[str, str]] | None = None) -> None:
         self.source = source
         self.key = key
         self.problem = problem
-        super().__init__(f"{source}: key {key!r}: {problem}")
+        self.problems = [(key, problem), *(more or [])]  # every problem found in one pass, first one first
+        super().__init__("\n".join(f"{source}: key {k!r}: {p}" for k, p in self.problems))
 
 
 class AppProfileError(ConfigError):
