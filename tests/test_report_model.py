@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import html
 import random
 import re
 from pathlib import Path
 
+import markupsafe
 import pytest
 
 from harness.report.html import page_html, summary_html
@@ -104,7 +104,7 @@ def test_device_strings_are_escaped_and_tokens_redacted(tmp_path: Path) -> None:
     page = page_html(report)
     assert token not in page
     assert "<script>alert" not in page and "<img src=x" not in page
-    assert html.escape(NASTY, quote=True) in page
+    assert str(markupsafe.escape(NASTY)) in page
     # the only script-capable tags are none at all: the page has no <script> of its own
     assert not re.search(r"<script", page, re.IGNORECASE)
     assert "pushToken=***" in esc(f"pushToken={token}")

@@ -22,7 +22,7 @@ from harness.errors import ConfigError
 from harness.pytest_plugin import hooks
 from harness.report.html import call_html, image_data_uri, summary_html
 from harness.report.model import RunReport, build_report, report_from_records
-from harness.report.svg import esc as cell
+from harness.report.render import macro
 from harness.report.verdict import Verdict, judge
 from harness.results.load import ResultsFileError, load_results
 from harness.results.records import CallRecord
@@ -116,7 +116,7 @@ def _extras(config: pytest.Config, records: list[dict[str, Any]]) -> list[dict[s
     view = report_from_records([CallRecord.from_dict(d) for d in records], run_dir)
     out: list[dict[str, Any]] = []
     for call_view in view.calls:
-        out.append(extras.html(call_html(call_view, images=False, link_base=link_base)))
+        out.append(extras.html(str(call_html(call_view, images=False, link_base=link_base))))
         for label, path in (("ring", call_view.evidence.ring_screenshot),
                             ("failure", call_view.evidence.failure_screenshot)):
             uri = image_data_uri(path)
@@ -140,21 +140,24 @@ def _rel(path: Path, base: Path) -> str:
 # -- pytest-html table and summary -----------------------------------------------------------------------------
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_results_table_header(cells: list[str]) -> None:
-    cells.insert(2, '<th class="sortable" data-column-type="wmpfRoom">Room</th>')
-    cells.insert(3, '<th class="sortable" data-column-type="wmpfOutcome">Call outcome</th>')
-    cells.insert(4, '<th class="sortable" data-column-type="wmpfPushToRing">push_to_ring (ms)</th>')
+    head = macro("cells.html.j2", "head")
+    cells.insert(2, head("wmpfRoom", "Room"))
+    cells.insert(3, head("wmpfOutcome", "Call outcome"))
+    cells.insert(4, head("wmpfPushToRing", "push_to_ring (ms)"))
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -> None:
+    """Room, outcome and push_to_ring of the test's calls; pytest-html inserts the cells unescaped."""
     records = _records_of(report)
     rooms = ", ".join(str(r.get("room_id") or "-") for r in records)
     outcomes = ", ".join(str(r.get("outcome")) + (f" at {r['stage']}" if r.get("stage") else "") for r in records)
     ring = [r.get("latencies_ms", {}).get("push_to_ring") for r in records]
     ring_text = ", ".join(f"{v:.0f}" for v in ring if isinstance(v, (int, float)))
-    cells.insert(2, f'<td class="col-wmpfRoom">{cell(rooms)}</td>')
-    cells.insert(3, f'<td class="col-wmpfOutcome">{cell(outcomes)}</td>')
-    cells.insert(4, f'<td class="col-wmpfPushToRing">{cell(ring_text)}</td>')
+    cell = macro("cells.html.j2", "cell")
+    cells.insert(2, cell("wmpfRoom", rooms))
+    cells.insert(3, cell("wmpfOutcome", outcomes))
+    cells.insert(4, cell("wmpfPushToRing", ring_text))
 
 
 def run_report(config: pytest.Config) -> RunReport | None:
@@ -177,7 +180,7 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
         return
     report = run_report(config)
     if report is not None:
-        prefix.append(summary_html(report, config.stash.get(VERDICT_KEY, None)))
+        prefix.append(str(summary_html(report, config.stash.get(VERDICT_KEY, None))))
 
 
 # -- the verdict ------------------------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
-"""HTML renderers over :class:`~harness.report.model.RunReport`: the run summary, one call's evidence, a page.
+"""The report's HTML over :class:`~harness.report.model.RunReport`: the run summary, one call's evidence, a page.
 
-The same fragments go into pytest-html's summary section and extras (:mod:`harness.report.pytest_html`) and
-into the standalone page of ``wmpf-hil report``, so both look alike. Everything a device, a log or a results
-file provides passes through :func:`~harness.report.svg.esc` (redacted, then escaped): a device named
-``<script>...`` shows as text. No script, no external resource: the output works offline, in one file.
+The same fragments go into pytest-html's summary section and extras (:mod:`harness.pytest_plugin.report`) and
+into the standalone page of ``wmpf-hil report``, so both look alike. The markup lives in templates
+(``templates/*.html.j2``) rendered by the one environment of :mod:`harness.report.render`, which redacts and
+escapes every value a device, a log or a results file provides: a device named ``<script>...`` shows as text.
+This module prepares what templates should not compute (plots, thumbnails, links). No script, no external
+resource: the output works offline, in one file.
 """
 
 from __future__ import annotations
@@ -12,42 +14,19 @@ import base64
 import io
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
 
 from harness.report.model import CallView, LatencyStats, RunReport
-from harness.report.svg import cdf_svg, esc, histogram_svg, waterfall_svg
+from harness.report.render import render, trusted
+from harness.report.svg import cdf_svg, histogram_svg, waterfall_svg
 from harness.results.stats import PERCENTILES
 
 if TYPE_CHECKING:
     from harness.report.verdict import Verdict
 
 THUMBNAIL_WIDTH = 360
-
-STYLE = """
-.wr{font-family:system-ui,-apple-system,"Segoe UI",Helvetica,Arial,"WenQuanYi Micro Hei",sans-serif;color:#222;
-font-size:13px;margin:8px 0}
-.wr h2,.wr h3{margin:14px 0 6px}
-.wr table{border-collapse:collapse;margin:4px 0 10px}
-.wr th,.wr td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
-.wr th{background:#f1f3f6}
-.wr td.num{text-align:right;font-variant-numeric:tabular-nums}
-.wr .wr-counts span{display:inline-block;margin-right:14px;font-size:15px}
-.wr .passed{color:#18794e}.wr .failed{color:#c62828}.wr .lab_error{color:#b26a00}
-.wr .wr-plots{display:flex;flex-wrap:wrap;gap:8px}
-.wr .wr-plot{background:#fff;border:1px solid #ddd}
-.wr .wr-plot-title{font-size:12px;font-weight:600;fill:#222}
-.wr .wr-tick{font-size:10px;fill:#555}
-.wr .wr-axis{stroke:#444;stroke-width:1}
-.wr .wr-grid{stroke:#e4e4e4;stroke-width:1}
-.wr pre.wr-log{background:#f7f7f7;border:1px solid #ddd;padding:6px;max-height:320px;overflow:auto;font-size:11px;
-white-space:pre-wrap}
-.wr .wr-shots{display:flex;gap:10px;flex-wrap:wrap}
-.wr .wr-shots figure{margin:0}
-.wr .wr-shots img{border:1px solid #bbb;display:block}
-.wr details.wr-call{border-top:1px solid #ddd;padding:4px 0}
-.wr details.wr-call>summary{cursor:pointer}
-.wr .wr-missed{color:#c62828;font-weight:600}
-"""
 
 
 def image_data_uri(path: Path | None, max_width: int = THUMBNAIL_WIDTH) -> str | None:
@@ -79,104 +58,20 @@ def thumbnails(paths: list[Path]) -> dict[Path, str | None]:
         return dict(zip(unique, pool.map(image_data_uri, unique), strict=True))
 
 
-def _pm(value: float, bound: float) -> str:
-    return f"{value:.1f} <small>±{bound:.3g}</small>"
-
-
-def counts_html(report: RunReport) -> str:
-    parts = [f'<span><b>{len(report.calls)}</b> calls</span>',
-             f'<span class="passed"><b>{report.passed}</b> passed</span>',
-             f'<span class="failed"><b>{report.product_failures}</b> failed</span>',
-             f'<span class="lab_error"><b>{report.lab_errors}</b> lab_error</span>']
-    if report.expected_failures:
-        parts.append(f"<span>{report.expected_failures} expected failures (failure-proof scenarios)</span>")
-    stages = ", ".join(f"{esc(k)} {v}" for k, v in sorted(report.stages.items()))
-    offset = report.offset_bound_ms
-    lines = ['<div class="wr-counts">' + "".join(parts) + "</div>"]
-    if stages:
-        lines.append(f"<p>failure stages: {stages}</p>")
-    if offset is not None:
-        lines.append(f"<p>clock offset bound (worst call): ±{offset:.3f} ms; each figure below carries its own bound"
-                     f" (the call that had it)</p>")
-    return "".join(lines)
-
-
-def latency_table_html(latencies: dict[str, LatencyStats]) -> str:
-    if not latencies:
-        return "<p>No passed call measured a latency.</p>"
-    head = "".join(f"<th>p{p} (ms)</th>" for p in PERCENTILES)
-    rows = []
-    for name, st in latencies.items():
-        cells = "".join(f'<td class="num" title="call {esc(st.percentiles[p].call)}">'
-                        f"{_pm(st.percentiles[p].ms, st.percentiles[p].bound_ms)}</td>" for p in PERCENTILES)
-        rows.append(f"<tr><td>{esc(name)}</td><td class='num'>{st.n}</td>{cells}"
-                    f"<td class='num'>{st.max_ms:.1f}</td><td class='num'>±{st.max_bound_ms:.3g}</td></tr>")
-    return (f'<table class="wr-latencies"><tr><th>latency</th><th>n</th>{head}<th>max (ms)</th>'
-            f"<th>widest bound (ms)</th></tr>{''.join(rows)}</table>")
-
-
-def plots_html(latencies: dict[str, LatencyStats]) -> str:
+def plots(latencies: dict[str, LatencyStats]) -> list[Markup]:
+    """A CDF and a histogram of each latency (SVG: trusted markup)."""
     blocks = []
     for name, st in latencies.items():
         marks = {f"p{p}": st.percentiles[p].ms for p in PERCENTILES}
-        blocks.append(cdf_svg(st.samples, f"{name} CDF (n={st.n})", marks))
-        blocks.append(histogram_svg(st.samples, f"{name} histogram"))
-    return '<div class="wr-plots">' + "".join(blocks) + "</div>" if blocks else ""
+        blocks.append(trusted(cdf_svg(st.samples, f"{name} CDF (n={st.n})", marks)))
+        blocks.append(trusted(histogram_svg(st.samples, f"{name} histogram")))
+    return blocks
 
 
-def devices_html(report: RunReport) -> str:
-    keys = sorted({k for d in report.devices for k in d.details})
-    head = "".join(f"<th>{esc(k)}</th>" for k in keys)
-    rows = "".join(f"<tr><td>{esc(d.serial)}</td><td>{esc(d.model)}</td><td class='num'>{d.calls}</td>"
-                   + "".join(f"<td>{esc(d.details.get(k, ''))}</td>" for k in keys) + "</tr>"
-                   for d in report.devices)
-    return f'<table class="wr-devices"><tr><th>serial</th><th>model</th><th>calls</th>{head}</tr>{rows}</table>'
-
-
-def failures_html(report: RunReport) -> str:
-    bad = [v for v in report.calls if v.record.outcome.value != "passed"]
-    if not bad:
-        return ""
-    rows = "".join(f'<tr><td><a href="#{_anchor(v)}">{esc(v.call_id)}</a></td><td>{esc(v.record.scenario)}</td>'
-                   f'<td class="{esc(v.record.outcome.value)}">{esc(v.outcome_stage)}'
-                   f"{' (expected)' if v.expected_failure else ''}</td><td>{esc(v.record.error or '')}</td></tr>"
-                   for v in bad)
-    return ("<h3>Failed calls and lab errors</h3><table><tr><th>call</th><th>scenario</th><th>outcome</th>"
-            f"<th>error</th></tr>{rows}</table>")
-
-
-def verdict_html(verdict: Verdict | None) -> str:
-    if verdict is None:
-        return ""
-    rows = []
-    for g in verdict.gates:
-        cls = "" if g.passed else ' class="wr-missed"'
-        actual = "-" if g.actual is None else f"{g.actual:g}"
-        rows.append(f"<tr{cls}><td>{esc(g.gate)}</td><td class='num'>{g.limit:g}</td><td class='num'>{actual}</td>"
-                    f"<td>{esc(g.describe())}</td></tr>")
-    for r in verdict.regressions:
-        cls = "" if not r.regressed else ' class="wr-missed"'
-        rows.append(f"<tr{cls}><td>{esc(r.latency)} {esc(r.stat)} vs baseline</td><td class='num'>"
-                    f"{r.baseline_ms:g}</td><td class='num'>{r.current_ms:g}</td><td>{esc(r.describe())}</td></tr>")
-    status = ('<p class="wr-missed">GATES FAILED</p>' if verdict.failed else '<p class="passed">gates passed</p>')
-    base = f" — baseline {esc(verdict.baseline_source)}" if verdict.baseline_source else ""
-    return (f"<h3>Gates: {esc(verdict.source)}{base}</h3>{status}<table><tr><th>gate</th><th>limit</th>"
-            f"<th>actual</th><th>result</th></tr>{''.join(rows)}</table>")
-
-
-def summary_html(report: RunReport, verdict: Verdict | None = None) -> str:
+def summary_html(report: RunReport, verdict: Verdict | None = None) -> Markup:
     """The run summary: counts, gates, latency table and plots, devices, failures (the report's first screen)."""
-    sources = "".join(f"<li>{esc(s)}</li>" for s in report.sources)
-    return (f'<style>{STYLE}</style><section class="wr wr-summary"><h2>{esc(report.title)}</h2>'
-            + counts_html(report) + verdict_html(verdict)
-            + "<h3>Latencies (passed calls)</h3>" + latency_table_html(report.latencies)
-            + plots_html(report.latencies)
-            + "<h3>Devices</h3>" + devices_html(report) + failures_html(report)
-            + (f"<h3>Results files</h3><ul>{sources}</ul>" if sources else "") + "</section>")
-
-
-def _anchor(view: CallView) -> str:
-    return "call-" + "".join(c if c.isalnum() else "-" for c in view.call_id)
+    return render("summary.html.j2", report=report, verdict=verdict, plots=plots(report.latencies),
+                  device_keys=sorted({k for d in report.devices for k in d.details}), percentiles=PERCENTILES)
 
 
 def _link(path: Path, relative_to: Path | None) -> str:
@@ -188,80 +83,41 @@ def _link(path: Path, relative_to: Path | None) -> str:
         return path.resolve().as_uri()
 
 
-def capture_html(view: CallView, link_base: Path | None) -> str:
-    ev = view.evidence
-    if not ev.capture and not ev.media:
-        return ""
+def _media_rows(media: dict[str, Any]) -> list[tuple[str, list[tuple[str, Any]]]]:
+    """The flat figures of each direction of a media analysis (nested tables stay in results.jsonl)."""
     rows = []
-    if ev.capture:
-        c = ev.capture
-        state = "captured" if c.get("available") else f"no capture: {c.get('reason') or ''} {c.get('message') or ''}"
-        rows.append(f"<tr><th>capture</th><td>{esc(c.get('mode', ''))}: {esc(state)} ({esc(c.get('bytes', 0))} bytes)"
-                    + (f' — <a href="{esc(_link(ev.pcap, link_base))}">{esc(ev.pcap.name)}</a>' if ev.pcap else "")
-                    + (f"<br>analysis error: {esc(c['analysis_error'])}" if c.get("analysis_error") else "")
-                    + "</td></tr>")
-    m = ev.media
-    if m:
-        rows.append(f"<tr><th>media verdict</th><td>{esc(m.get('verdict', ''))}"
-                    + (f" — {esc(m.get('reason'))}" if m.get("reason") else "") + "</td></tr>")
-        for direction in ("sent", "received"):
-            d = m.get(direction) or {}
-            if d:
-                shown = ", ".join(f"{esc(k)} {esc(v)}" for k, v in d.items() if not isinstance(v, (dict, list)))
-                rows.append(f"<tr><th>{direction}</th><td>{shown}</td></tr>")
-    return "<h4>Capture</h4><table>" + "".join(rows) + "</table>"
+    for direction in ("sent", "received"):
+        figures = media.get(direction) or {}
+        if figures:
+            rows.append((direction, [(k, v) for k, v in figures.items() if not isinstance(v, (dict, list))]))
+    return rows
 
 
-def call_html(view: CallView, *, images: bool = True, link_base: Path | None = None,
-              thumbs: dict[Path, str | None] | None = None) -> str:
-    """One call: outcome, waterfall, capture summary, logcat around a failure, screenshots (``images``)."""
-    r = view.record
-    steps = [(s.label, s.at_ms, s.bound_ms) for s in view.steps]
-    parts = [f"<p><b>{esc(r.scenario)}</b> on {esc(r.serial)} ({esc(r.model)}), room {esc(r.room_id or '-')}: "
-             f'<span class="{esc(r.outcome.value)}">{esc(view.outcome_stage)}</span>'
-             + (f" — {esc(r.error)}" if r.error else "") + "</p>"]
-    if steps:
-        parts.append(waterfall_svg(steps, "waterfall (ms after the push)"))
-    if r.latencies:
-        parts.append("<table><tr><th>latency</th><th>ms</th></tr>" + "".join(
-            f"<tr><td>{esc(k)}</td><td class='num'>{_pm(f.ms, f.bound_ms)}</td></tr>" for k, f in r.latencies.items())
-            + "</table>")
-    parts.append(capture_html(view, link_base))
-    if images:
-        parts.append(screenshots_html(view, thumbs))
-    if view.evidence.logcat:
-        parts.append("<h4>Logcat around the failure</h4><pre class='wr-log'>"
-                     + "\n".join(esc(line) for line in view.evidence.logcat) + "</pre>")
-    if view.evidence.notes:
-        parts.append("<p>" + "<br>".join(esc(n) for n in view.evidence.notes) + "</p>")
-    if r.retries:
-        parts.append(f"<p>lab retries: {r.retries}: " + "; ".join(esc(x) for x in r.retry_log) + "</p>")
-    return f'<div class="wr wr-call-body">{"".join(parts)}</div>'
-
-
-def screenshots_html(view: CallView, thumbs: dict[Path, str | None] | None = None) -> str:
+def _shots(view: CallView, thumbs: dict[Path, str | None] | None) -> list[tuple[str, Markup]]:
     shots = []
     for label, path in (("at ring", view.evidence.ring_screenshot), ("at failure", view.evidence.failure_screenshot)):
         uri = thumbs[path] if thumbs is not None and path in thumbs else image_data_uri(path)
         if uri:
-            shots.append(f'<figure><img class="wr-shot" alt="screenshot {label}" src="{uri}">'
-                         f"<figcaption>screenshot {label}</figcaption></figure>")
-    return '<div class="wr-shots">' + "".join(shots) + "</div>" if shots else ""
+            shots.append((label, trusted(uri)))  # base64 of our own PNG: nothing to redact or escape
+    return shots
+
+
+def call_html(view: CallView, *, images: bool = True, link_base: Path | None = None,
+              thumbs: dict[Path, str | None] | None = None) -> Markup:
+    """One call: outcome, waterfall, capture summary, logcat around a failure, screenshots (``images``)."""
+    steps = [(s.label, s.at_ms, s.bound_ms) for s in view.steps]
+    pcap = view.evidence.pcap
+    return render("call.html.j2", view=view,
+                  waterfall=trusted(waterfall_svg(steps, "waterfall (ms after the push)")) if steps else "",
+                  pcap_href=_link(pcap, link_base) if pcap is not None else "",
+                  media_rows=_media_rows(view.evidence.media),
+                  shots=_shots(view, thumbs) if images else [])
 
 
 def page_html(report: RunReport, verdict: Verdict | None = None, *, out_path: Path | None = None) -> str:
     """A standalone report page (``wmpf-hil report``): the summary, then every call (failures open)."""
-    calls = []
     thumbs = thumbnails([p for v in report.calls for p in (v.evidence.ring_screenshot, v.evidence.failure_screenshot)
                          if p is not None])
-    for view in report.calls:
-        is_open = " open" if view.record.outcome.value != "passed" else ""
-        calls.append(f'<details class="wr-call" id="{_anchor(view)}"{is_open}><summary>{esc(view.call_id)} — '
-                     f'{esc(view.record.scenario)} — <span class="{esc(view.record.outcome.value)}">'
-                     f"{esc(view.outcome_stage)}</span></summary>"
-                     f"{call_html(view, link_base=out_path.parent if out_path else None, thumbs=thumbs)}</details>")
-    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{esc(report.title)}</title><link rel='icon' href='data:,'></head><body>"
-            + summary_html(report, verdict)
-            + f'<section class="wr wr-calls"><h2>Calls ({len(report.calls)})</h2>{"".join(calls)}</section>'
-            + "</body></html>")
+    link_base = out_path.parent if out_path else None
+    calls = [(view, call_html(view, link_base=link_base, thumbs=thumbs)) for view in report.calls]
+    return str(render("page.html.j2", report=report, summary=summary_html(report, verdict), calls=calls))
