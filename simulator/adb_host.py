@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import subprocess
 import time
@@ -17,6 +18,7 @@ from pathlib import Path
 import adbutils
 
 from simulator.errors import AdbConnectError
+from simulator.lockfiles import open_lock
 
 # Environment for any adb server we start: no mDNS on UDP 5353, no emulator port scan.
 QUIET_SERVER_ENV = {"ADB_MDNS": "0", "ADB_EMU": "0"}
@@ -45,17 +47,23 @@ def prepare_adb_home(adb_path: str, home: Path | None = None) -> Path:
     Two adb servers starting at once with one HOME (pytest-xdist workers, parallel CI jobs) race: each finds no
     ``.android``, one's ``mkdir`` fails and that server dies ("Cannot mkdir ... File exists"); two key generations
     can leave a half-written ``adbkey``. Making both here, serialised by a lock file, leaves adb nothing to create.
+    The lock file is one per key directory, in the user's private lock directory, opened without following
+    symlinks (:mod:`simulator.lockfiles`): never a file another user could plant or hold.
     """
     android = (home if home is not None else Path(os.environ.get("HOME") or Path.home())) / ".android"
     android.mkdir(parents=True, exist_ok=True)
     key = android / "adbkey"
     if key.is_file() and (android / "adbkey.pub").is_file():
         return android
-    with open(android / ".wmpf-hil-keygen.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    name = "adbkey-" + hashlib.sha256(str(android.resolve()).encode()).hexdigest()[:16] + ".lock"
+    fd = open_lock(name)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         if not (key.is_file() and (android / "adbkey.pub").is_file()):
             env = dict(os.environ, HOME=str(android.parent))
             subprocess.run([adb_path, "keygen", str(key)], env=env, capture_output=True, timeout=30, check=False)
+    finally:
+        os.close(fd)  # closing drops the flock
     return android
 
 

@@ -15,7 +15,7 @@ HARNESS = Path(__file__).resolve().parents[1] / "harness"
 
 # Lower number = lower layer. A module may import its own layer and any lower one, never a higher one.
 LAYERS = {
-    "harness.errors": 0, "harness.redact": 0, "harness.hostclock": 0, "harness.shellquote": 0,
+    "harness.errors": 0, "harness.redact": 0, "harness.hostclock": 0, "harness.shellquote": 0, "harness.lockfiles": 0,
     "harness.config": 1, "harness.results": 1,
     "harness.analysis": 2, "harness.device": 2, "harness.report": 2,
     "harness.capture": 3, "harness.callers": 3,

@@ -3,7 +3,8 @@
 ``exec:`` is raw (no pty, no shell-protocol framing), so the pcap bytes arrive unchanged; but adbd merges the
 command's stderr into that stream, so tcpdump's "listening on ..." line would corrupt the pcap: stderr goes
 to /dev/null, and root and tcpdump are checked beforehand with ``adb shell`` (exit codes, messages) so that a
-capture that cannot start says why. A reader thread copies the stream to ``<call id>.pcap``; stopping closes
+capture that cannot start says why. The command line is quoted word by word with the broadcast injector's
+:func:`~harness.shellquote.sh_join`. A reader thread copies the stream to ``<call id>.pcap``; stopping closes
 the adb stream, which ends tcpdump on the device (SIGPIPE on a phone, cancellation on the simulator).
 """
 
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from harness.capture.errors import CaptureUnavailable
 from harness.config.capture import CaptureConfig
+from harness.shellquote import sh_join
 
 if TYPE_CHECKING:
     import adbutils
@@ -65,9 +67,16 @@ class DeviceTcpdump:
         self._ended = threading.Event()
 
     @property
+    def argv(self) -> list[str]:
+        """tcpdump's words; the filter is one word (tcpdump joins the words of its expression anyway)."""
+        argv = ["su", "0", "tcpdump", "-i", self.config.interface, "-U", "-w", "-"]
+        return [*argv, self.config.filter] if self.config.filter else argv
+
+    @property
     def command(self) -> str:
-        filt = f" {self.config.filter}" if self.config.filter else ""
-        return f"su 0 tcpdump -i {self.config.interface} -U -w -{filt} 2>/dev/null"
+        """The device shell line, quoted like a broadcast push (:mod:`harness.shellquote`): nothing in the
+        interface or the filter is ever run by the device's ``sh``, whatever the profile says."""
+        return sh_join(self.argv) + " 2>/dev/null"
 
     def start(self) -> None:
         check_root(self.session)

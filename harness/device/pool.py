@@ -3,7 +3,9 @@
 With ``--serial A --serial B -n 2`` every worker runs the whole session fixture set, so without coordination
 both would drive device A. A non-blocking exclusive ``fcntl.flock`` on a per-serial lock file gives each
 worker the first free device; the kernel drops the lock if a worker crashes, so a re-run never finds a stale
-claim. (Simulated devices need no claim: each worker starts its own simulator on its own ports.)
+claim. The lock files live in the user's private lock directory and are opened without following symlinks
+(:mod:`harness.lockfiles`). (Simulated devices need no claim: each worker starts its own simulator on its own
+ports.)
 """
 
 from __future__ import annotations
@@ -11,12 +13,10 @@ from __future__ import annotations
 import fcntl
 import os
 import re
-import tempfile
 from pathlib import Path
 
 from harness.errors import LabError
-
-DEFAULT_LOCK_DIR = Path(tempfile.gettempdir()) / "wmpf-hil-device-locks"
+from harness.lockfiles import open_lock
 
 
 def worker_id() -> str | None:
@@ -34,8 +34,8 @@ def worker_index() -> int:
 class DeviceClaim:
     """Holds the lock on one serial until :meth:`release` (or process exit)."""
 
-    def __init__(self, serial: str, fd: int, path: Path) -> None:
-        self.serial, self._fd, self.path = serial, fd, path
+    def __init__(self, serial: str, fd: int, name: str) -> None:
+        self.serial, self._fd, self.name = serial, fd, name
 
     def release(self) -> None:
         if self._fd >= 0:
@@ -44,20 +44,20 @@ class DeviceClaim:
             self._fd = -1
 
 
-def _lock_path(lock_dir: Path, serial: str) -> Path:
-    return lock_dir / (re.sub(r"[^A-Za-z0-9_.-]", "_", serial) + ".lock")
+def _lock_name(serial: str) -> str:
+    return "device-" + re.sub(r"[^A-Za-z0-9_.-]", "_", serial) + ".lock"
 
 
 def claim_serial(serials: list[str], lock_dir: Path | None = None, *, prefer: int = 0) -> DeviceClaim:
-    """Claim the first free serial, starting at index ``prefer`` (the worker index keeps claims stable)."""
+    """Claim the first free serial, starting at index ``prefer`` (the worker index keeps claims stable).
+
+    ``lock_dir`` defaults to the private per-user lock directory; whichever it is, it must be private.
+    """
     if not serials:
         raise LabError("no device serials to claim")
-    directory = lock_dir or DEFAULT_LOCK_DIR
-    directory.mkdir(parents=True, exist_ok=True)
     order = serials[prefer % len(serials):] + serials[:prefer % len(serials)]
     for serial in order:
-        path = _lock_path(directory, serial)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = open_lock(_lock_name(serial), lock_dir)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -65,6 +65,6 @@ def claim_serial(serials: list[str], lock_dir: Path | None = None, *, prefer: in
             continue
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()} {worker_id() or 'main'}\n".encode())
-        return DeviceClaim(serial, fd, path)
+        return DeviceClaim(serial, fd, _lock_name(serial))
     raise LabError(f"all {len(serials)} devices are claimed by other workers ({', '.join(serials)}); "
                    f"run with at most {len(serials)} xdist workers (-n {len(serials)})")
