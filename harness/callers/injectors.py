@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("harness.callers.injectors")
 
+# adb's host protocol sends a service request ("shell,v2,raw:<command>") with a 4-hex-digit length: 65,535
+# bytes at most, or the server just closes the connection. Refused before sending, with the reason.
+MAX_SHELL_COMMAND_BYTES = 65_535 - len("shell,v2,raw:")
+
 
 @dataclass(frozen=True)
 class Placement(HostBracket):
@@ -46,13 +50,19 @@ class BroadcastInjector:
         self.config = config
 
     def command(self, payload: str) -> str:
+        """The shell line; :class:`InjectionError` for a payload no adb shell command can carry."""
         argv = ["am", "broadcast", "-a", self.config.action]
         if self.config.component:
             argv += ["-n", self.config.component]
         if self.config.package:
             argv += ["-p", self.config.package]
         argv += ["--es", self.config.extra, payload]
-        return sh_join(argv)
+        command = sh_join(argv)
+        size = len(command.encode("utf-8"))
+        if size > MAX_SHELL_COMMAND_BYTES:
+            raise InjectionError(f"the push makes a {size}-byte am broadcast command; adb carries at most "
+                                 f"{MAX_SHELL_COMMAND_BYTES} bytes per shell command: send a smaller push")
+        return command
 
     def send(self, push: CallPush | str) -> Placement:
         """Broadcast a push (a :class:`CallPush`, or raw text for malformed-push scenarios)."""

@@ -19,6 +19,10 @@ from harness.redact import redact
 
 log = logging.getLogger("harness.callers.phone")
 
+# The phone API takes request bodies up to 1 MiB (docs/simulator-phone-api.md); a larger one is refused here with
+# the reason, instead of the server closing the connection mid-upload (which would read as a lab failure).
+MAX_BODY_BYTES = 1 << 20
+
 
 class PhoneApiError(InjectionError):
     """The phone/backend refused a request (the product side said no: bad token, unknown device...)."""
@@ -38,10 +42,16 @@ class Phone:
         self.timeout = timeout
 
     def request(self, method: str, path: str, body: Any = None) -> Any:
-        data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
+        what = f"{method} {path}"
+        try:
+            data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
+        except (UnicodeEncodeError, TypeError, ValueError) as exc:  # a lone surrogate, a set, a circular reference
+            raise InjectionError(f"{what}: the request body cannot be sent as JSON in UTF-8: {exc}") from None
+        if data is not None and len(data) > MAX_BODY_BYTES:
+            raise InjectionError(f"{what}: a {len(data)}-byte request body exceeds the phone API's limit of "
+                                 f"{MAX_BODY_BYTES} bytes")
         req = urllib.request.Request(self.base_url + path, data=data, method=method,
                                      headers={"Content-Type": "application/json"})
-        what = f"{method} {path}"
         log.debug("phone %s %s", what, json.dumps(redact(body), ensure_ascii=False) if body is not None else "")
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
