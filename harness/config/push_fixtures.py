@@ -56,6 +56,8 @@ def callers(path: Path | None = None) -> list[Caller]:
     found: list[Caller] = []
     for index, table in enumerate(tables):
         key = f"caller[{index}]"
+        if not isinstance(table, dict):
+            raise PushMessageError(str(source), key, f"expected a table with id and name, got {table!r}")
         unknown = set(table) - {"id", "name"}
         if unknown:
             raise PushMessageError(str(source), f"{key}.{sorted(unknown)[0]}", "unknown key; known: id, name")
