@@ -5,7 +5,8 @@ run fails instead of passing with fewer inputs. With ``WMPF_HIL_FUZZ_STATS=<file
 tally (inputs, seconds, inputs per second, the slowest input) to that file: ``benchmarks/bench_fuzz.py`` reads it.
 
 Examples are random locally and fixed under CI (``derandomize``): CI runs the same inputs every time, a developer's
-run keeps exploring. No example database is written (``database=None``): the suite leaves no files behind.
+run keeps exploring. No example database is written (``database=None``); hypothesis keeps only its caches in
+``.hypothesis/``, which it git-ignores itself.
 """
 
 from __future__ import annotations
