@@ -21,6 +21,8 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from harness.redact import redact_text
+
 CANARY = "/data/local/tmp/canary"
 # Payload pieces that would run a command if the quoting failed anywhere on the way to the device.
 ATTACKS = (
@@ -123,7 +125,7 @@ class Tally:
 
 
 def describe(value: object, limit: int = 120) -> str:
-    """A short printable description of an input (its length, and its start with escapes)."""
+    """A short printable description of an input (its length, and its start with escapes, secrets redacted)."""
     text = value if isinstance(value, (str, bytes)) else repr(value)
-    shown = ascii(text[:limit])
+    shown = redact_text(ascii(text[:limit]))
     return f"{len(text)} {'bytes' if isinstance(text, bytes) else 'chars'}: {shown}"
