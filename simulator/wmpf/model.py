@@ -37,9 +37,8 @@ class WmpfDevice:
         self.wmpf_config = parse_wmpf(profile)
         self.host_config = parse_host_app(profile)
         self.call_config = parse_call(profile)
-        timing_table = profile.extra.get("timing", {})
-        self.timing = Timing(parse_timing(timing_table if isinstance(timing_table, dict) else {}, profile.source),
-                             device.time_scale, device.serialno)
+        self.timing = Timing(parse_timing(profile.extra.get("timing", {}), profile.source), device.time_scale,
+                             device.serialno)
         self.faults: Faults = parse_faults(profile)
         self.truth = (truth.for_device(device.serialno, device.clock) if truth is not None
                       else DeviceTruth(None, device.clock))
