@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
-from simulator.config_schema import Invalid, Schema, check, read_toml, validate
+from simulator.config_schema import Invalid, Schema, check, load, validate
 
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "devices"
 DEFAULT_PROFILE = FIXTURES_DIR / "wmpf-tablet.toml"
@@ -101,6 +101,9 @@ class _Package(Schema):
 
 
 class _Profile(Schema):
+    """The whole file. Callers get a :class:`DeviceProfile` dataclass built from it: the harness's lab copies
+    profiles with :func:`dataclasses.replace`, and ``extra`` keeps the later layers' tables verbatim."""
+
     device: _Device
     properties: dict[str, Any]
     screen: _Screen
@@ -154,11 +157,15 @@ class _Profile(Schema):
 def load_profile(path: str | Path | None = None) -> DeviceProfile:
     """Read and validate a device profile; raise :class:`ProfileError` naming file, key and problem."""
     path = Path(path) if path is not None else DEFAULT_PROFILE
-    return parse_profile(read_toml(path), str(path))
+    return _device_profile(load(path, _Profile), str(path))
 
 
 def parse_profile(data: dict[str, Any], source: str = "<profile>") -> DeviceProfile:
-    p = validate(data, _Profile, source)
+    """A profile already parsed from TOML (``source`` names it in errors)."""
+    return _device_profile(validate(data, _Profile, source), source)
+
+
+def _device_profile(p: _Profile, source: str) -> DeviceProfile:
     return DeviceProfile(
         source=source, serial_prefix=p.device.serial_prefix, boot_time_s=p.device.boot_time_s,
         properties=dict(p.properties), screen_width=p.screen.width, screen_height=p.screen.height,
@@ -168,5 +175,5 @@ def parse_profile(data: dict[str, Any], source: str = "<profile>") -> DeviceProf
                                    uid=pkg.uid if pkg.uid is not None else 10000 + i, persistent=pkg.persistent)
                        for i, pkg in enumerate(p.packages)),
         adb_auth=p.device.adb_auth,
-        extra={name: data[name] for name in EXTENSION_TABLES if name in data},
+        extra={name: getattr(p, name) for name in EXTENSION_TABLES if name in p.model_fields_set},
     )
