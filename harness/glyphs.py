@@ -70,8 +70,7 @@ def _ink_mask(image: Image.Image) -> list[list[bool]]:
     colors = rgb.getcolors(rgb.width * rgb.height) or []
     background = max(colors)[1] if colors else (0, 0, 0)
     r, g, b = ImageChops.difference(rgb, Image.new("RGB", rgb.size, background)).split()
-    ink = list(ImageChops.lighter(ImageChops.lighter(r, g), b).point(lambda v: 255 if v >= INK_DELTA else 0)
-               .getdata())
+    ink = ImageChops.lighter(ImageChops.lighter(r, g), b).point(lambda v: 255 if v >= INK_DELTA else 0).tobytes()
     return [[bool(v) for v in ink[y * rgb.width:(y + 1) * rgb.width]] for y in range(rgb.height)]
 
 
