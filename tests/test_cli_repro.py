@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from simulator.ports import candidate_ports
 from tests.conftest import ADB_PORT, DEVICE_PORT
 
 CLI = [sys.executable, "-m", "harness.cli"]
@@ -60,7 +61,7 @@ def test_devices_lists_the_simulated_device_with_wmpf_state() -> None:
     assert len(rows) == 1
     row = rows[0]
     port = re.fullmatch(r"127\.0\.0\.1:(\d+)", row["serial"])
-    assert port is not None and base < int(port[1]) < base + 100, row["serial"]
+    assert port is not None and int(port[1]) in candidate_ports(base + 1)[:100], row["serial"]  # not ephemeral
     assert row["state"] == "device"
     assert row["model"] == "WMPF Learning Tablet T10" and row["wmpf"].startswith("running (pid ")
     assert row["wmpf_version"]
