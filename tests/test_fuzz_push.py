@@ -212,3 +212,17 @@ def test_phone_path(fuzz_sim: simulator.Simulator, sessions: tuple[DeviceSession
     still_safe(target, other)
     assert tally.outcomes.get("placed", 0) >= 100, tally.outcomes  # the fuzz reached the device, not only refusals
     tally.require(PHONE_MIN)
+
+
+def test_the_largest_command_adb_carries_is_sent_and_one_byte_more_is_refused(
+        sessions: tuple[DeviceSession, DeviceSession]) -> None:
+    target, _ = sessions
+    profile = load_profile()
+    assert profile.broadcast is not None
+    injector = BroadcastInjector(target, profile.broadcast)
+    overhead = len(injector.command("x")) - 1  # "x" needs no quotes: the command grows by one byte per "x"
+    largest = "x" * (MAX_SHELL_COMMAND_BYTES - overhead)
+    assert len(injector.command(largest).encode()) == MAX_SHELL_COMMAND_BYTES
+    assert "Broadcast completed" in injector.send(largest).detail["output"]
+    with pytest.raises(InjectionError, match=f"adb carries at most {MAX_SHELL_COMMAND_BYTES} bytes"):
+        injector.send(largest + "x")

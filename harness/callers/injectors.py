@@ -26,9 +26,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("harness.callers.injectors")
 
-# adb's host protocol sends a service request ("shell,v2,raw:<command>") with a 4-hex-digit length: 65,535
-# bytes at most, or the server just closes the connection. Refused before sending, with the reason.
-MAX_SHELL_COMMAND_BYTES = 65_535 - len("shell,v2,raw:")
+# adb's host protocol sends a service request ("shell:<command>", "shell,v2,raw:<command>") with a 4-hex-digit
+# length: 65,535 bytes at most, or the server just closes the connection. adbutils' shell2 also appends
+# "; echo X4EXIT:$?" to read the exit status. A longer command is refused before sending, with the reason.
+MAX_SHELL_COMMAND_BYTES = 65_000
 
 
 @dataclass(frozen=True)
