@@ -89,7 +89,8 @@ def _media_rows(media: dict[str, Any]) -> list[tuple[str, list[tuple[str, Any]]]
     for direction in ("sent", "received"):
         figures = media.get(direction) or {}
         if figures:
-            rows.append((direction, [(k, v) for k, v in figures.items() if not isinstance(v, (dict, list))]))
+            # str(): a figure the capture could not compute shows as None, as in results.jsonl's reader
+            rows.append((direction, [(k, str(v)) for k, v in figures.items() if not isinstance(v, (dict, list))]))
     return rows
 
 
