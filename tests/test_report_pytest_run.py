@@ -38,7 +38,7 @@ def test_answered(call, rig):
 
 @pytest.mark.failure_proof
 def test_caller_never_joins(call, rig):
-    with call.call() as c:
+    with call.call(expect_failure=Stage.NOT_CONNECTED) as c:
         c.place(sim={"callerJoins": False})
         c.wait_ring()
         c.answer()

@@ -30,8 +30,9 @@ from harness.device.lab import Lab, LabConfig
 from harness.device.pool import DeviceClaim, claim_serial, worker_id, worker_index
 from harness.device.session import DeviceSession
 from harness.pytest_plugin import hooks
+from harness.pytest_plugin.completeness import DEVICE_LOST_SKIP
 from harness.pytest_plugin.variants import Variants
-from harness.results.records import CallRecord
+from harness.results.records import HARDWARE, SIMULATED, CallRecord
 from harness.results.writer import ResultsWriter
 
 # The report, JUnit properties and gates: options and hooks of their own (harness/report/pytest_plugin.py).
@@ -183,6 +184,7 @@ def rig(lab: Lab, device_session: DeviceSession, timeline: Timeline, app_profile
     url = _phone_url(lab, pytestconfig)
     ready = Rig(session=device_session, timeline=timeline, profile=app_profile, phone=Phone(url) if url else None,
                 results=results, time_scale=lab.config.sim_time_scale if lab.simulated else 1.0,
+                lab_kind=SIMULATED if lab.simulated else HARDWARE,
                 worker=worker_id(), capture=hooks.capture_config_of(pytestconfig),
                 capture_dir=hooks.run_dir_of(pytestconfig) / "captures", evidence=EvidenceCollector(
                     hooks.run_dir_of(pytestconfig), ring_screenshots=not pytestconfig.getoption("--no-evidence"),
@@ -197,6 +199,8 @@ def call(rig: Rig, request: pytest.FixtureRequest) -> Iterator[CallDriver]:
 
     Every call's record goes to results.jsonl as it finishes and onto the test's report (``user_properties``).
     """
+    if rig.lost is not None:  # quarantined: one line per scenario, no traceback
+        pytest.skip(f"{DEVICE_LOST_SKIP} ({rig.serial}: {rig.lost})")
     records: list[dict] = []
     request.node.wmpf_call_records = records  # read by hooks.pytest_runtest_makereport
 
@@ -205,8 +209,7 @@ def call(rig: Rig, request: pytest.FixtureRequest) -> Iterator[CallDriver]:
 
     rig.on_record = on_record
     try:
-        yield CallDriver(rig, request.node.name, test_id=request.node.nodeid,
-                         failure_proof=request.node.get_closest_marker("failure_proof") is not None)
+        yield CallDriver(rig, request.node.name, test_id=request.node.nodeid)
     finally:
         rig.on_record = None
 
