@@ -159,12 +159,18 @@ class Call:
                 self._guarded("evidence", lambda: evidence.on_end(self.subject()))
         if self.trouble:
             self.record.extra["trouble"] = list(self.trouble)
-        self.finish()  # written before any clean-up that can fail
+        not_written: LabError | None = None
+        try:
+            self.finish()  # written before any clean-up that can fail
+        except LabError as exc:  # the disk refused it: the device still needs its clean-up; then say so
+            not_written = exc
         if self.record.outcome is not Outcome.PASSED and not interrupted:
             try:
                 self._clean_up()
             except Exception as trouble:  # added to the written record, never replacing it
                 self._amend({"cleanup_error": f"{type(trouble).__name__}: {trouble}"})
+        if not_written is not None:
+            raise not_written
         return suppress
 
     def _guarded(self, what: str, step: Any) -> None:
@@ -559,6 +565,8 @@ class Call:
         """After a failure or lab error, end the call on the caller's side so the next call starts idle."""
         if self.record.outcome is Outcome.LAB_ERROR:
             self._recover_lab()
+            if self.rig.lost is not None:
+                return
         if self.rig.phone is None or self.room is None:
             return
         state = self.caller_state()
@@ -568,12 +576,22 @@ class Call:
             self.rig.phone.hang_up(self.room)
         except (PhoneApiError, LabError) as exc:
             log.info("clean-up hang-up of %s: %s", self.room, exc)
-        if self.record.outcome is not Outcome.LAB_ERROR:
-            try:  # let the device finish the call (endVoip and its end mode) before the next one
-                self.timeline.wait_first([voip("endVoip")], self.rig.bound("end"), since=self.mark, room=self.room)
-                time.sleep(0.05)
-            except (WaitTimeout, LabError):
-                pass
+        if self.record.outcome is Outcome.LAB_ERROR and self.record.reached in ("placed", "ringing") \
+                and self.profile.selectors.get("decline"):
+            self._dismiss_ring()
+        try:  # the device finishes the call (endVoip) before the next one, or it refuses that one busy
+            self.timeline.wait_first([voip("endVoip")], self.rig.bound("end"), since=self.mark, room=self.room)
+            time.sleep(0.05)
+        except (WaitTimeout, LabError):
+            pass
+
+    def _dismiss_ring(self) -> None:
+        """A lab error may have hidden a ring: an incoming screen still up would refuse the next call busy (the
+        caller's cancel does not reach a host screen that never handed over to the call page). Decline it."""
+        try:
+            self.rig.ui.tap("decline", self.profile.selector("decline"), min(1.0, self.rig.bound("ui")))
+        except Exception as exc:  # nothing to decline, or the UI is gone too
+            log.debug("clean-up decline of %s: %s", self.room, exc)
 
     def _recover_lab(self) -> None:
         """After a lab error: the device back with its services, or quarantined (one warning line, once)."""
@@ -582,7 +600,7 @@ class Call:
         except Exception as exc:
             reason = f"unreachable after a lab error: {exc}"
             self.rig.quarantine(reason)
-            self._amend({"quarantined": reason})
+            self._amend({"quarantined": reason, "quarantined_at": time.time()})
 
     def finish(self) -> CallRecord:
         """Compute the figures and write the record (once)."""

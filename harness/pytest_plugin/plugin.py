@@ -28,6 +28,7 @@ from harness.config.app_profile import AppProfile
 from harness.device.adb_server import DEFAULT_ISOLATED_PORT, free_server_port
 from harness.device.lab import Lab, LabConfig
 from harness.device.pool import DeviceClaim, claim_serial, worker_id, worker_index
+from harness.device.retry import LabRetry
 from harness.device.session import DeviceSession
 from harness.pytest_plugin import hooks
 from harness.pytest_plugin.completeness import DEVICE_LOST_SKIP
@@ -69,6 +70,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--net-capture", default=None, choices=("off", "device", "host"),
                     help="per-call network capture: 'device' (su 0 tcpdump via adb exec-out), 'host' (dumpcap on "
                          "the [capture] interface) or 'off'; default: the app profile's [capture] mode (off)")
+    group.addoption("--lab-retry-budget", type=float, default=30.0, metavar="SECONDS",
+                    help="how long the lab's plumbing (device link, services) is retried before a call is a "
+                         "lab_error and an unreachable device is quarantined (default 30)")
     group.addoption("--report-dir", default="reports", metavar="DIR",
                     help="directory of run directories; DIR/latest points at the newest (default reports)")
     group.addoption("--run-dir", default=None, metavar="DIR",
@@ -185,6 +189,7 @@ def rig(lab: Lab, device_session: DeviceSession, timeline: Timeline, app_profile
     ready = Rig(session=device_session, timeline=timeline, profile=app_profile, phone=Phone(url) if url else None,
                 results=results, time_scale=lab.config.sim_time_scale if lab.simulated else 1.0,
                 lab_kind=SIMULATED if lab.simulated else HARDWARE,
+                lab_retry=LabRetry(budget_s=pytestconfig.getoption("--lab-retry-budget")),
                 worker=worker_id(), capture=hooks.capture_config_of(pytestconfig),
                 capture_dir=hooks.run_dir_of(pytestconfig) / "captures", evidence=EvidenceCollector(
                     hooks.run_dir_of(pytestconfig), ring_screenshots=not pytestconfig.getoption("--no-evidence"),

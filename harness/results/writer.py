@@ -92,6 +92,8 @@ class ResultsWriter:
         """Note how far a call got (its first mark carries what identifies it): the loader's evidence of a call
         that never wrote its record."""
         data: dict[str, Any] = {"mark": record.call_id, "reached": record.reached}
+        if record.room_id:
+            data["room_id"] = record.room_id
         if record.reached == "started":
             data.update(scenario=record.scenario, serial=record.serial, call_index=record.call_index,
                         test_id=record.test_id, worker=record.worker, started_at=record.started_at,
@@ -158,6 +160,7 @@ def read_results(path: str | Path) -> Iterator[dict[str, Any]]:
         if "mark" in data:
             first = marks.setdefault(str(data["mark"]), dict(data))
             first["reached"] = data.get("reached", first.get("reached"))
+            first["room_id"] = data.get("room_id") or first.get("room_id")
         elif "amend" in data:
             amends.setdefault(str(data["amend"]), []).append(data.get("extra") or {})
         else:
@@ -179,6 +182,7 @@ def lost_record(call_id: str, mark: dict[str, Any]) -> dict[str, Any]:
     """The ``lab_error`` record of a call that started but never wrote its own."""
     reached = mark.get("reached") or "started"
     return {"scenario": mark.get("scenario") or "?", "serial": mark.get("serial") or "?", "call_id": call_id,
+            "room_id": mark.get("room_id"),
             "model": mark.get("model") or "", "call_index": mark.get("call_index") or 0,
             "test_id": mark.get("test_id"), "worker": mark.get("worker"),
             "started_at": mark.get("started_at") or 0.0, "lab": mark.get("lab"), "time_scale": mark.get("time_scale"),
