@@ -29,6 +29,7 @@ raise :class:`~harness.errors.DeviceLostError` without starting.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -593,10 +594,20 @@ class Call:
         except Exception as exc:  # nothing to decline, or the UI is gone too
             log.debug("clean-up decline of %s: %s", self.room, exc)
 
+    def _probe(self) -> None:
+        """The device answers a shell command and the caller's phone API answers: adb's device list can still
+        show a transport whose other end just died."""
+        if self.rig.session.device.shell("echo ok").strip() != "ok":
+            raise LabError(f"{self.rig.serial} does not answer a shell command")
+        if self.rig.phone is not None:
+            with contextlib.suppress(PhoneApiError):  # unreachable is a LabError; a refusal is an answer
+                self.rig.phone.devices()
+
     def _recover_lab(self) -> None:
         """After a lab error: the device back with its services, or quarantined (one warning line, once)."""
         try:
             reconnect(self.rig.session, self.retry)
+            self.retry.call(f"probe {self.rig.serial}", self._probe)
         except Exception as exc:
             reason = f"unreachable after a lab error: {exc}"
             self.rig.quarantine(reason)

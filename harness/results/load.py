@@ -85,9 +85,6 @@ def incomplete_reasons(loaded: list[LoadedRecord], base_dirs: list[Path] | None 
     lost = [lr for lr in loaded if lr.record.extra.get(LOST)]
     if lost and not any("without a record" in reason for reason in out):
         out.append(f"{len(lost)} call(s) started without a record (lost to the lab)")
-    lab = [lr for lr in loaded if lr.record.outcome.value == "lab_error" and not lr.record.extra.get(LOST)]
-    if lab and not any("ended in lab_error" in reason for reason in out):
-        out.append(f"{len(lab)} call(s) ended in lab_error (lost to the lab, the product untested)")
     return out
 
 
