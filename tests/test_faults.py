@@ -19,6 +19,7 @@ Faults the device survives run all five stages in one child run; faults that end
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -128,6 +129,18 @@ def run_fault(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, fault:
                     rooms.add(event["room_id"])
     run = FaultRun(int(result.ret), run_dir, stdout, [lr.record for lr in loaded], RunManifest.read(run_dir), rooms)
     check_common(run)
+    table = os.environ.get("WMPF_FAULT_TABLE")  # docs/reliability.md's table is made from these lines
+    if table:
+        with open(table, "a", encoding="utf-8") as fh:
+            for stage in stages:
+                r = run.at(stage)
+                fh.write(json.dumps({"fault": fault, "stage": stage, "outcome": r.outcome.value,
+                                     "failed_at": r.stage.value if r.stage else None, "reached": r.reached,
+                                     "lost": bool(r.extra.get("lost")), "retries": r.retries,
+                                     "incomplete": run.incomplete, "exit": run.ret,
+                                     "placed": len(run.placed_rooms),
+                                     "unrecorded": len(run.placed_rooms - {x.room_id for x in run.records})})
+                         + "\n")
     return run
 
 
