@@ -68,18 +68,21 @@ class FaultRun:
 class ExternalSim:
     """``wmpf-hil sim`` in a child process (its own adb server): for faults that kill it or fill the disk."""
 
-    def __init__(self, truth: Path) -> None:
+    def __init__(self, truth: Path, devices: int = 1) -> None:
         self.adb_port = free_server_port(ADB_PORT + 70)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "harness.cli", "sim", "--devices", "1", "--adb-port", str(self.adb_port),
+            [sys.executable, "-m", "harness.cli", "sim", "--devices", str(devices), "--adb-port", str(self.adb_port),
              "--base-port", str(next(_ports)), "--time-scale", "0.1", "--truth", str(truth)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline() if self.proc.stdout else ""
-        assert line, f"wmpf-hil sim did not start: {self.proc.stderr.read() if self.proc.stderr else ''}"
-        self.info = json.loads(line)
+        self.infos = []
+        for _ in range(devices):
+            line = self.proc.stdout.readline() if self.proc.stdout else ""
+            assert line, f"wmpf-hil sim did not start: {self.proc.stderr.read() if self.proc.stderr else ''}"
+            self.infos.append(json.loads(line))
 
     def args(self) -> list[str]:
-        return ["--serial", self.info["serial"], "--adb-port", str(self.adb_port), "--phone-url", self.info["phone"]]
+        serials = [a for info in self.infos for a in ("--serial", info["serial"])]
+        return [*serials, "--adb-port", str(self.adb_port), "--phone-url", self.infos[0]["phone"]]
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -96,13 +99,13 @@ class ExternalSim:
 
 
 def run_fault(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, fault: str, stages: list[str], *,
-              external: bool = False, xdist: bool = False) -> FaultRun:
+              external: bool = False, xdist: bool = False, devices: int = 1) -> FaultRun:
     pytester.makepyfile(test_fault_scenarios=SCENARIOS.read_text(encoding="utf-8"))
     run_dir = pytester.path / f"run-{fault}-{'-'.join(stages)}"
     truth = run_dir / "truth" / "main" if external else None
     monkeypatch.setenv("WMPF_FAULT", fault)
     monkeypatch.setenv("WMPF_FAULT_STAGES", ",".join(stages))
-    sim = ExternalSim(truth) if truth is not None else None
+    sim = ExternalSim(truth, devices) if truth is not None else None
     args = ["test_fault_scenarios.py", "-p", "no:cacheprovider", "-q", "-s", "--run-dir", str(run_dir),
             "--lab-retry-budget", "3", "--no-evidence"]
     if sim is not None:
@@ -253,3 +256,16 @@ def test_interrupted(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
     assert "interrupted" in (record.error or ""), record.error
     assert run.incomplete and run.ret == 2, (run.ret, run.manifest)
     assert any("interrupted" in r for r in run.manifest.reasons), run.manifest
+
+
+def test_a_worker_whose_device_is_lost_takes_a_free_one(pytester: pytest.Pytester,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """xdist, two devices, one worker: the first device's link goes for good at ``placed``; the call is a
+    lab_error, the device is quarantined, and the next scenario runs on the other device."""
+    run = run_fault(pytester, monkeypatch, "adb_block", ["placed"], external=True, xdist=True, devices=2)
+    faulted = run.at("placed")
+    assert_lab(faulted, "placed")
+    assert faulted.extra.get("quarantined"), faulted.to_dict()
+    nxt = [r for r in run.records if r.scenario == "test_next_call"]
+    assert len(nxt) == 1 and nxt[0].outcome.value == "passed" and nxt[0].serial != faulted.serial, run.stdout
+    assert not run.incomplete, run.manifest  # nothing was left unrun

@@ -52,7 +52,6 @@ class Rig:
     capture_dir: Path | None = None  # where each call's pcap goes (the run's captures/); None: no capture
     lab_retry: LabRetry = field(default_factory=lambda: LabRetry(budget_s=30.0))
     lost: str | None = None  # why the device was quarantined (None: in service)
-    on_lost: Callable[[str, str], None] | None = None  # told once (serial, reason) when the device is quarantined
     _ui: UiActions | None = field(default=None, repr=False)
 
     @property
@@ -80,8 +79,6 @@ class Rig:
             return
         self.lost = reason
         log.warning("device %s lost, quarantined for the rest of the run: %s", self.serial, reason)
-        if self.on_lost is not None:
-            self.on_lost(self.serial, reason)
 
     def warm_up(self) -> Rig:
         """Start what the first call would otherwise pay for: uiautomator2's server (seconds on a phone)."""

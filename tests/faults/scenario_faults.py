@@ -7,6 +7,7 @@ How each fault is made (see docs/reliability.md "## Faults"):
 
 * ``sim_kill``: SIGKILL to the simulator, a child process ``wmpf-hil sim`` (``WMPF_SIM_PID``);
 * ``adb_drop``: the simulator's ``drop_adb`` action (every adb connection of the device cut);
+* ``adb_block``: ``block_adb`` then ``drop_adb``: the device gone for good (a spare device takes over);
 * ``adb_server_kill``: SIGKILL to the lab's adb server (found by its listening port in /proc);
 * ``uia2_kill``: the simulator's ``crash_uia2`` action (the uiautomator2 server on the device killed);
 * ``wmpf_crash_loop``: WMPF crashes now and every 100 ms for 2 s (``crash_wmpf``);
@@ -61,6 +62,9 @@ def inject(fault: str, rig, lab, run_dir: Path) -> None:  # type: ignore[no-unty
     if fault == "sim_kill":
         os.kill(int(os.environ["WMPF_SIM_PID"]), signal.SIGKILL)
     elif fault == "adb_drop":
+        rig.phone.fault(rig.sn, "drop_adb")
+    elif fault == "adb_block":  # the link dropped and not coming back: the device is lost for good
+        rig.phone.fault(rig.sn, "block_adb")
         rig.phone.fault(rig.sn, "drop_adb")
     elif fault == "adb_server_kill":
         pid = _listening_pid(lab.adb.port)
@@ -135,4 +139,5 @@ def test_fault_at(call, rig, lab, run_dir, fault_over, stage: str) -> None:  # t
 
 def test_next_call(call) -> None:  # type: ignore[no-untyped-def]
     record = call.run()
+    print(f"NEXT-CALL {record.serial} {record.outcome.value}")
     assert record.outcome.value == "passed", record.error
