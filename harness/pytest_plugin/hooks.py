@@ -22,6 +22,7 @@ from harness.config.capture import CaptureConfig, parse_capture
 from harness.errors import AppProfileError, ConfigError
 from harness.pytest_plugin.completeness import RunLedger
 from harness.redact import install_log_redaction
+from harness.results.load import kind_of
 from harness.results.records import EXPECT_FAILURE_KEY, HARDWARE, SIMULATED
 from harness.results.stats import format_table, latency_table
 from harness.results.writer import RESULTS_FILE, new_run_id, prepare_run_dir, read_results
@@ -228,7 +229,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     proofs = sum(1 for r in records if r.get("stage") and r.get("stage") == (r.get("extra") or {}).get(
         EXPECT_FAILURE_KEY))
     terminalreporter.section("wmpf-hil calls")
-    terminalreporter.write_line(f"{len(records)} calls: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+    kinds = sorted({kind_of(r.get("lab"), r.get("time_scale")) for r in records})
+    terminalreporter.write_line(f"{len(records)} calls ({', '.join(kinds)}): "
+                                + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
     if stages:
         terminalreporter.write_line("failure stages: " + ", ".join(f"{k} {v}" for k, v in sorted(stages.items()))
                                     + (f" ({proofs} expected: failure-proof scenarios)" if proofs else ""))
