@@ -92,7 +92,8 @@ def test_report_refuses_a_baseline_of_another_time_scale(tmp_path: Path, capsys:
     hw = write_kind_run(tmp_path / "hw", 5, lab="hardware")
     assert main(["report", str(real), "--baseline", str(fast), "-o", str(tmp_path / "r.html")]) == 2
     err = capsys.readouterr().err
-    assert "simulated at time scale 0.1 against simulated at time scale 1" in err and "--allow-mixed-runs" in err
+    assert "is simulated at time scale 0.1, this run is simulated at time scale 1" in err
+    assert "not comparable" in err and "--allow-mixed-runs" in err
     assert main(["report", str(real), str(hw), "-o", str(tmp_path / "r.html")]) == 2  # merging them too
     assert "hardware and simulated at time scale 1" in capsys.readouterr().err
     assert main(["report", str(real), "--baseline", str(fast), "--allow-mixed-runs",
@@ -106,8 +107,8 @@ def test_pytest_refuses_a_scale_01_baseline_for_a_scale_1_run(pytester: pytest.P
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--baseline", str(fast),
                                            "--sim-time-scale", "1", "--report-dir", "reports")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--baseline*simulated at time scale 0.1 against simulated at time scale 1*"
-                                 "not comparable*--allow-mixed-runs*"])
+    result.stderr.fnmatch_lines(["*--baseline: *make-run is simulated at time scale 0.1, this run is simulated at "
+                                 "time scale 1*not comparable*--allow-mixed-runs*"])
     assert not (pytester.path / "reports").exists()
 
 

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         if args.baseline:
             before = load_results(args.baseline)
             if not args.allow_mixed_runs:
-                require_same_kind(kinds, run_kinds(before), f"--baseline {', '.join(args.baseline)} ran")
+                require_same_kind(kinds, run_kinds(before), f"--baseline {', '.join(args.baseline)} is")
             baseline = build_report(before, title="baseline")
     except (ResultsFileError, ConfigError) as exc:
         print(f"wmpf-hil report: {exc}", file=sys.stderr)

@@ -80,7 +80,7 @@ def pytest_configure(config: pytest.Config) -> None:
             loaded = load_results(baseline)
             if not config.getoption("--allow-mixed-runs"):
                 require_same_kind([kind_of(*hooks.run_kind(config))], run_kinds(loaded),
-                                  f"--baseline {', '.join(baseline)} ran")
+                                  f"{', '.join(baseline)} is")
             config.stash[BASELINE_KEY] = build_report(loaded, title="baseline", sources=baseline)
         except ResultsFileError as exc:
             raise pytest.UsageError(f"--baseline: {exc}") from None

@@ -104,9 +104,9 @@ def kind_of(lab: str | None, time_scale: float | None) -> str:
 def require_same_kind(current: list[str], other: list[str], what: str) -> None:
     """Refuse to compare or merge runs of different kinds or time scales, saying why."""
     if current and other and set(current) != set(other):
-        raise MixedRunsError(f"{what}: {', '.join(other)} against {', '.join(current)}: latencies of a simulated "
-                             f"run scale with its time scale and differ from hardware, so they are not comparable "
-                             f"(pass --allow-mixed-runs to do it anyway)")
+        raise MixedRunsError(f"{what} {', '.join(other)}, this run is {', '.join(current)}: latencies of a "
+                             f"simulated run scale with its time scale and differ from hardware, so they are not "
+                             f"comparable (pass --allow-mixed-runs to compare anyway)")
 
 
 class MixedRunsError(ResultsFileError):
