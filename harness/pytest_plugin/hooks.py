@@ -176,7 +176,7 @@ def capture_config_of(config: pytest.Config) -> CaptureConfig:
 
 
 def run_dir_of(config: pytest.Config) -> Path:
-    """The run directory, created (and ``latest`` pointed at it) on first use.
+    """The run directory, created on first use (``latest`` is pointed at it when the run ends: completeness.py).
 
     Not "if it does not exist": pytest-html and junitxml create it first when their files default into it."""
     path = config.stash[RUN_PATH_KEY]

@@ -6,7 +6,9 @@ per-device services (streaming logcat, clock sync, uiautomator2), ``timeline`` t
 events, ``phone`` the caller's side. Hooks live in :mod:`harness.pytest_plugin.hooks`.
 
 Under pytest-xdist every worker gets its own device: its own simulator (on its own ports) or, with several
-``--serial``, a distinct serial claimed with a file lock (:mod:`harness.device.pool`).
+``--serial``, a distinct serial claimed with a file lock (:mod:`harness.device.pool`). A device quarantined after a
+lab error (:meth:`~harness.call.rig.Rig.quarantine`) is replaced by another free serial when there is one
+(:class:`SpareDevices`); otherwise its remaining scenarios skip "not run: device lost".
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="how long the lab's plumbing (device link, services) is retried before a call is a "
                          "lab_error and an unreachable device is quarantined (default 30)")
     group.addoption("--report-dir", default="reports", metavar="DIR",
-                    help="directory of run directories; DIR/latest points at the newest (default reports)")
+                    help="directory of run directories; DIR/latest points at the newest ended run (default reports)")
     group.addoption("--run-dir", default=None, metavar="DIR",
                     help="this run's directory (default REPORT_DIR/<UTC time>-<pid>); results.jsonl goes here")
 

@@ -14,7 +14,7 @@ Besides call records the file holds two small kinds of line, so that a call is n
   of a failed call), added to that record, never replacing it.
 
 ``reports/latest`` points at the newest run directory that has finished writing its results
-(:func:`link_latest`, called by the controller at the end of a run).
+(:func:`link_latest_to`, called by the controller at the end of a run).
 """
 
 from __future__ import annotations
