@@ -18,6 +18,7 @@ Faults the device survives run all five stages in one child run; faults that end
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -43,7 +44,7 @@ SCENARIOS = Path(__file__).parent / "faults" / "scenario_faults.py"
 ORDER = ["push_not_received", "no_ring", "answer_failed", "not_connected", "dropped", "no_media",
          "one_way_media", "end_not_handled"]
 FIRST_STAGE_AT = {"placed": 0, "ringing": 2, "answered": 3, "connected": 4, "hanging_up": 4}
-_ports = iter(range(DEVICE_PORT + 1700, DEVICE_PORT + 1999, 12))
+_ports = itertools.cycle(range(DEVICE_PORT + 1700, DEVICE_PORT + 1999, 12))  # child runs go one at a time
 
 
 @dataclass

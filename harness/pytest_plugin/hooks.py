@@ -229,8 +229,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     proofs = sum(1 for r in records if r.get("stage") and r.get("stage") == (r.get("extra") or {}).get(
         EXPECT_FAILURE_KEY))
     terminalreporter.section("wmpf-hil calls")
-    kinds = sorted({kind_of(r.get("lab"), r.get("time_scale")) for r in records})
-    terminalreporter.write_line(f"{len(records)} calls ({', '.join(kinds)}): "
+    kinds = sorted({kind_of(r.get("lab"), r.get("time_scale")) for r in records if r.get("lab")})
+    terminalreporter.write_line(f"{len(records)} calls{' (' + ', '.join(kinds) + ')' if kinds else ''}: "
                                 + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
     if stages:
         terminalreporter.write_line("failure stages: " + ", ".join(f"{k} {v}" for k, v in sorted(stages.items()))

@@ -95,7 +95,7 @@ def run_kinds(loaded: list[LoadedRecord]) -> list[str]:
 
 def kind_of(lab: str | None, time_scale: float | None) -> str:
     if lab is None:
-        return "unknown kind (recorded before runs said)"
+        return "kind not recorded"
     if lab == "hardware":
         return "hardware"
     return f"{lab} at time scale {time_scale:g}" if time_scale is not None else lab
