@@ -30,6 +30,7 @@ _STRERROR = {
     errno.EACCES: "Permission denied",
     errno.EINVAL: "Invalid argument",
     errno.ELOOP: "Too many symbolic links encountered",
+    errno.EROFS: "Read-only file system",
 }
 
 
@@ -80,6 +81,7 @@ class FileSystem:
     """Paths are absolute after ``resolve``; relative paths are taken from ``cwd``."""
 
     def __init__(self) -> None:
+        self.system_writable = False  # `adb remount` done: /system, /vendor, ... accept root's writes
         self._next_ino = 1
         self.root = self._node(st.S_IFDIR | 0o755, uid=0, gid=0)
         for path, mode, owner in (

@@ -58,6 +58,8 @@ class DeviceProfile:
     packages: tuple[PackageSpec, ...]
     adb_auth: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    shutdown_s: float = 4.0  # adb reboot: how long the device stays up shutting down before the link drops
+    adbd_restart_s: float = 0.5  # adb root/unroot: how long adbd is away while it restarts
 
     @property
     def model(self) -> str:
@@ -138,8 +140,12 @@ def parse_profile(data: dict[str, Any], source: str = "<profile>") -> DeviceProf
         "serial_prefix", str, check=lambda s: s.isalnum() and 0 < len(s) <= 24,
         hint="1-24 letters or digits",
     )
-    boot_time = float(device.get("boot_time_s", (int, float), 2.0, check=lambda v: 0 <= v <= 600,
+    boot_time = float(device.get("boot_time_s", (int, float), 35.0, check=lambda v: 0 <= v <= 600,
                                  hint="seconds between 0 and 600"))
+    shutdown = float(device.get("shutdown_s", (int, float), 4.0, check=lambda v: 0 <= v <= 120,
+                                hint="seconds between 0 and 120"))
+    adbd_restart = float(device.get("adbd_restart_s", (int, float), 0.5, check=lambda v: 0 <= v <= 30,
+                                    hint="seconds between 0 and 30"))
     adb_auth = device.get("adb_auth", bool, False, hint="true or false")
     device.reject_unknown()
 
@@ -202,4 +208,5 @@ def parse_profile(data: dict[str, Any], source: str = "<profile>") -> DeviceProf
         source=source, serial_prefix=serial_prefix, boot_time_s=boot_time, properties=properties,
         screen_width=width, screen_height=height, screen_density=density, clock_offset_s=offset,
         clock_drift_ppm=drift, packages=tuple(packages), adb_auth=adb_auth, extra=extra,
+        shutdown_s=shutdown, adbd_restart_s=adbd_restart,
     )
