@@ -210,7 +210,8 @@ class AdbConnection:
         remote_id = msg.arg0
         if remote_id == 0:
             raise p.ProtocolError("OPEN with local-id 0")
-        name = msg.data.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+        # Like adbd's StripTrailingNulls: abb_exec separates its arguments with NULs inside the name.
+        name = msg.data.rstrip(b"\0").decode("utf-8", "surrogateescape")
         runner = open_service(self.device, name)
         if runner is None:
             log.debug("%s: refusing service %r", self, name)

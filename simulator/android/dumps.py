@@ -212,7 +212,13 @@ def package_dump(system: AndroidSystem, package: str) -> str:
     spec = system.packages.get(package)
     if spec is None:
         return f"Unable to find package: {package}\n"
-    when = system.install_time.strftime("%Y-%m-%d %H:%M:%S")
+    meta = system.package_meta.get(package)
+    first = (meta.first_install if meta and meta.first_install else system.install_time)
+    last = (meta.last_update if meta and meta.last_update else system.install_time)
+    when = first.strftime("%Y-%m-%d %H:%M:%S")
+    updated = last.strftime("%Y-%m-%d %H:%M:%S")
+    min_sdk, target_sdk = (meta.min_sdk, meta.target_sdk) if meta else (25, 30)
+    installer = (meta.installer if meta else None) or "null"
     path = system.apk_path(package)
     code_path = path.rsplit("/", 1)[0]
     flags = "SYSTEM HAS_CODE ALLOW_CLEAR_USER_DATA" if system.is_system_package(package) else \
@@ -220,6 +226,9 @@ def package_dump(system: AndroidSystem, package: str) -> str:
     signature = _hash("sig", package) + "1"
     stopped = str(package in system.stopped).lower()
     lines = []
+    if meta and meta.instrumentations:
+        lines.append("Instrumentation:\n" + "".join(
+            f"  {package}/{i.name}:\n    targetPackage={i.target}\n" for i in meta.instrumentations) + "\n")
     if spec.launcher_activity:
         lines.append("Activity Resolver Table:\n  Non-Data Actions:\n      android.intent.action.MAIN:\n"
                      f"        {_hash('r', package)} {components.make(package, spec.launcher_activity)} "
@@ -234,14 +243,14 @@ def package_dump(system: AndroidSystem, package: str) -> str:
         f"    legacyNativeLibraryDir={code_path}/lib\n"
         f"    primaryCpuAbi={system.device.props.get('ro.product.cpu.abi', 'arm64-v8a')}\n"
         "    secondaryCpuAbi=null\n"
-        f"    versionCode={spec.version_code} minSdk=25 targetSdk=30\n"
+        f"    versionCode={spec.version_code} minSdk={min_sdk} targetSdk={target_sdk}\n"
         f"    versionName={spec.version_name}\n"
         "    splits=[base]\n    apkSigningVersion=2\n"
         f"    applicationInfo=ApplicationInfo{{{_hash('ai', package)} {package}}}\n"
         f"    flags=[ {flags} ]\n"
         f"    dataDir=/data/user/0/{package}\n"
-        f"    timeStamp={when}\n    firstInstallTime={when}\n    lastUpdateTime={when}\n"
-        "    installerPackageName=null\n"
+        f"    timeStamp={updated}\n    firstInstallTime={when}\n    lastUpdateTime={updated}\n"
+        f"    installerPackageName={installer}\n"
         f"    signatures=PackageSignatures{{{_hash('ps', package)} version:2, signatures:[{signature}], "
         "past signatures:[]}\n"
         "    installPermissionsFixed=true\n"
