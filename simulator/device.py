@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from simulator.adbd import AdbdState
+from simulator.android.procfs import mount_kernel_fs
 from simulator.android.system import AndroidSystem
 from simulator.clock import DeviceClock
 from simulator.fs import FileSystem
@@ -61,6 +62,7 @@ class SimDevice:
         self.services = LocalServices()
         self.shell = Shell(self)
         self.android = AndroidSystem(self)
+        mount_kernel_fs(self)  # /proc and /sys, generated from the device on every read
         self.state = DeviceState.OFF
         self.links: set[Link] = set()
         self.link_blocked = False  # a fault: the device's network link is down

@@ -192,19 +192,20 @@ def display(system: AndroidSystem) -> str:
     screen = system.screen
     pw, ph = system.physical_size
     state = "ON" if screen.on else "OFF"
+    rot = screen.rotation
     return ("DISPLAY MANAGER (dumpsys display)\n"
             f"  mOnlyCode=false\n  mSafeMode=false\n  mPendingTraversal=false\n  mGlobalDisplayState={state}\n"
             "  mViewports=[DisplayViewport{type=INTERNAL, valid=true, isActive=true, displayId=0, "
-            f"uniqueId='local:0', physicalPort=0, orientation=0, logicalFrame=Rect(0, 0 - {screen.width}, "
+            f"uniqueId='local:0', physicalPort=0, orientation={rot}, logicalFrame=Rect(0, 0 - {screen.width}, "
             f"{screen.height}), physicalFrame=Rect(0, 0 - {pw}, {ph}), deviceWidth={pw}, deviceHeight={ph}}}]\n\n"
             "Display Devices: size=1\n"
             f"  DisplayDeviceInfo{{\"Built-in Screen\": uniqueId=\"local:0\", {pw} x {ph}, modeId 1, "
             f"defaultModeId 1, density {system.physical_density}, rotation 0, type INTERNAL, state {state}, "
             "FLAG_DEFAULT_DISPLAY, FLAG_ROTATES_WITH_CONTENT, FLAG_SECURE}\n"
-            f"    mCurrentOrientation=0\n\n"
+            f"    mCurrentOrientation={rot}\n\n"
             "Logical Displays: size=1\n"
             f"  Display 0:\n    mDisplayId=0\n    mBaseDisplayInfo=DisplayInfo{{\"Built-in Screen\", displayId 0, "
-            f"real {pw} x {ph}, largest app {screen.width} x {screen.height}, rotation 0, "
+            f"real {pw} x {ph}, largest app {screen.width} x {screen.height}, rotation {screen.rotation}, "
             f"density {screen.density}, state {state}}}\n")
 
 

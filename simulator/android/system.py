@@ -504,7 +504,10 @@ class AndroidSystem:
 
     def set_display_size(self, size: tuple[int, int] | None) -> None:
         """``wm size WxH`` (None resets): the logical size every reader of the screen sees."""
-        self.screen.width, self.screen.height = size or self.physical_size
+        width, height = size or self.physical_size
+        if self.screen.rotation % 2:
+            width, height = height, width
+        self.screen.width, self.screen.height = width, height
 
     def set_display_density(self, density: int | None) -> None:
         self.screen.density = density or self.physical_density

@@ -13,8 +13,9 @@ def _input(ctx: CommandContext) -> str:
     screen = ctx.device.android.screen
     return ("INPUT MANAGER (dumpsys input)\n\nInput Manager State:\n  Interactive: "
             f"{str(screen.on).lower()}\n\nInput Reader State:\n  Device 2: touchscreen\n"
-            f"    Viewport INTERNAL: displayId=0, orientation=0, logicalFrame=[0, 0, {screen.width}, "
-            f"{screen.height}]\n      SurfaceOrientation: 0\n")
+            f"    Viewport INTERNAL: displayId=0, orientation={screen.rotation}, "
+            f"logicalFrame=[0, 0, {screen.width}, "
+            f"{screen.height}]\n      SurfaceOrientation: {screen.rotation}\n")
 
 
 @command("dumpsys")

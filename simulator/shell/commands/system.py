@@ -9,10 +9,10 @@ drifting clock, ``ps``/``pidof`` show simulated pids, ``kill`` reaches the owner
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 import time
 
+from simulator.android import hardware
 from simulator.processes import SIGNALS, Process
 from simulator.shell.api import CommandContext, command
 from simulator.shell.options import Options, UsageError, parse
@@ -209,21 +209,12 @@ async def sleep(ctx: CommandContext) -> int:
 
 
 # -- processes --------------------------------------------------------------------------------------
-def _stable(proc: Process, salt: str, lo: int, hi: int) -> int:
-    digest = hashlib.blake2b(f"{proc.name}/{salt}".encode(), digest_size=4).digest()
-    return lo + int.from_bytes(digest, "little") % (hi - lo)
-
-
 def _vsz(proc: Process) -> int:
-    if proc.uid >= 10000 or proc.name in ("system_server", "zygote64", "com.android.systemui"):
-        return _stable(proc, "vsz", 14_000_000, 16_000_000)
-    return _stable(proc, "vsz", 10_700_000, 10_900_000)
+    return hardware.vsz_kb(proc)
 
 
 def _rss(proc: Process) -> int:
-    if proc.uid >= 10000 or proc.name in ("system_server", "com.android.systemui"):
-        return _stable(proc, "rss", 90_000, 260_000)
-    return _stable(proc, "rss", 2_500, 14_000)
+    return hardware.rss_kb(proc)
 
 
 def _wchan(proc: Process, self_pid: int) -> str:
