@@ -68,17 +68,51 @@ async def date(ctx: CommandContext) -> int:
         except ValueError:
             return await ctx.fail(f"bad date '{when}'")
     fmt = DEFAULT_DATE_FORMAT
+    new_time = opts.value("s")
     for operand in opts.operands:
         if operand.startswith("+"):
             fmt = operand[1:]
         else:
+            new_time = operand
+    if new_time is not None:
+        if ctx.uid != 0:
             return await ctx.fail("cannot set date: Operation not permitted")
-    if opts.value("s") is not None:
-        return await ctx.fail("cannot set date: Operation not permitted")
+        wanted = _parse_set_time(new_time)
+        if wanted is None:
+            return await ctx.fail(f"bad date '{new_time}'")
+        clock = ctx.device.clock
+        clock.offset_s += (wanted - clock.wall_ns()) / 1e9
+        wall_ns = wanted
     if "R" in opts:
         fmt = "%a, %d %b %Y %H:%M:%S %z"
     await ctx.out(format_date(fmt, wall_ns) + "\n")
     return 0
+
+
+def _parse_set_time(text: str) -> int | None:
+    """``date -s`` forms: ``@EPOCH``, ``YYYY-MM-DD hh:mm[:ss]``, ``MMDDhhmm[[CC]YY][.ss]`` (UTC)."""
+    import calendar
+
+    if text.startswith("@"):
+        try:
+            return int(float(text[1:]) * 1e9)
+        except ValueError:
+            return None
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            return calendar.timegm(time.strptime(text, fmt)) * 1_000_000_000
+        except ValueError:
+            continue
+    m = re.fullmatch(r"(\d\d)(\d\d)(\d\d)(\d\d)(\d{2}|\d{4})?(?:\.(\d\d))?", text)
+    if m is None:
+        return None
+    month, day, hour, minute, year, sec = m.groups()
+    now = time.gmtime()
+    year_n = now.tm_year if year is None else int(year) if len(year) == 4 else 2000 + int(year)
+    try:
+        return calendar.timegm((year_n, int(month), int(day), int(hour), int(minute), int(sec or 0))) * 10**9
+    except (ValueError, OverflowError):
+        return None
 
 
 # -- properties -------------------------------------------------------------------------------------
@@ -180,7 +214,8 @@ async def uptime(ctx: CommandContext) -> int:
     hours, minutes = rest // 3600, rest % 3600 // 60
     span = (f"{days} day{'s' if days != 1 else ''}, " if days else "") + (
         f"{hours:2d}:{minutes:02d}" if hours else f"{minutes} min")
-    await ctx.out(f" {now} up {span},  0 users,  load average: 0.00, 0.00, 0.00\n")
+    one, five, fifteen = hardware.load_average(ctx.device)
+    await ctx.out(f" {now} up {span},  0 users,  load average: {one:.2f}, {five:.2f}, {fifteen:.2f}\n")
     return 0
 
 
