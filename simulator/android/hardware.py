@@ -26,8 +26,6 @@ SWAP_TOTAL_KB = 2_097_148  # zram
 KERNEL_BASE_KB = 612_000  # kernel, drivers, ion/gpu carve-outs: used but in no process
 BUSY_FRACTION = 0.06  # of all CPU time
 DATA_TOTAL_KB = 52_045_824  # /data (userdata) size, 1K blocks
-BATTERY = {"level": 100, "status": "Full", "status_code": 5, "health": "Good", "voltage_mv": 4350,
-           "temp_decic": 280, "technology": "Li-ion", "ac": True, "usb": False}
 
 
 def _stable(name: str, salt: str, lo: int, hi: int) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from simulator.android import hardware as hw
+from simulator.android.power_state import BatteryState
 from simulator.fs import Node
 from simulator.shell.users import SHELL_GROUPS
 
@@ -215,22 +216,25 @@ def _sys(device: SimDevice) -> Node:
             "related_cpus": value("0 1 2 3 4 5" if cpu < 6 else "6 7"),
         }
         cpus[f"cpu{cpu}"] = fs.virtual_dir({"online": value("1"), "cpufreq": fs.virtual_dir(freq)})
-    b = hw.BATTERY
+    def bat() -> BatteryState:
+        return device.android.battery
 
     def battery_uevent() -> str:
-        return (f"POWER_SUPPLY_NAME=battery\nPOWER_SUPPLY_STATUS={b['status']}\nPOWER_SUPPLY_HEALTH={b['health']}\n"
-                f"POWER_SUPPLY_PRESENT=1\nPOWER_SUPPLY_TECHNOLOGY={b['technology']}\n"
-                f"POWER_SUPPLY_CAPACITY={b['level']}\nPOWER_SUPPLY_VOLTAGE_NOW={b['voltage_mv'] * 1000}\n"
-                f"POWER_SUPPLY_TEMP={b['temp_decic']}")
+        b = bat()
+        return (f"POWER_SUPPLY_NAME=battery\nPOWER_SUPPLY_STATUS={b.status_name}\nPOWER_SUPPLY_HEALTH=Good\n"
+                f"POWER_SUPPLY_PRESENT=1\nPOWER_SUPPLY_TECHNOLOGY=Li-ion\n"
+                f"POWER_SUPPLY_CAPACITY={b.level}\nPOWER_SUPPLY_VOLTAGE_NOW={b.voltage_mv * 1000}\n"
+                f"POWER_SUPPLY_TEMP={b.temperature}")
 
-    battery = {"type": value("Battery"), "status": value(str(b["status"])), "health": value(str(b["health"])),
-               "present": value("1"), "technology": value(str(b["technology"])), "capacity": value(str(b["level"])),
-               "voltage_now": value(str(int(b["voltage_mv"]) * 1000)), "temp": value(str(b["temp_decic"])),
-               "charge_counter": value("4000000"), "uevent": value(battery_uevent)}
-    ac = {"type": value("Mains"), "online": value("1" if b["ac"] else "0"),
-          "uevent": value(f"POWER_SUPPLY_NAME=ac\nPOWER_SUPPLY_ONLINE={1 if b['ac'] else 0}")}
-    usb = {"type": value("USB"), "online": value("1" if b["usb"] else "0"),
-           "uevent": value(f"POWER_SUPPLY_NAME=usb\nPOWER_SUPPLY_ONLINE={1 if b['usb'] else 0}")}
+    battery = {"type": value("Battery"), "status": value(lambda: bat().status_name), "health": value("Good"),
+               "present": value("1"), "technology": value("Li-ion"), "capacity": value(lambda: str(bat().level)),
+               "voltage_now": value(lambda: str(bat().voltage_mv * 1000)),
+               "temp": value(lambda: str(bat().temperature)), "charge_counter": value("4000000"),
+               "uevent": value(battery_uevent)}
+    ac = {"type": value("Mains"), "online": value(lambda: "1" if bat().ac else "0"),
+          "uevent": value(lambda: f"POWER_SUPPLY_NAME=ac\nPOWER_SUPPLY_ONLINE={int(bat().ac)}")}
+    usb = {"type": value("USB"), "online": value(lambda: "1" if bat().usb else "0"),
+           "uevent": value(lambda: f"POWER_SUPPLY_NAME=usb\nPOWER_SUPPLY_ONLINE={int(bat().usb)}")}
     supplies = {"battery": fs.virtual_dir(battery), "ac": fs.virtual_dir(ac), "usb": fs.virtual_dir(usb)}
     return fs.virtual_dir({
         "devices": fs.virtual_dir({"system": fs.virtual_dir({"cpu": fs.virtual_dir(cpus)})}),

@@ -21,7 +21,20 @@ SERVICE_COMMANDS = {
     "package": "pm", "activity": "am", "window": "wm", "settings": "settings", "input_method": "ime",
     "input": "input",
 }
-LISTED = tuple(sorted(SERVICE_COMMANDS))
+LISTED = tuple(sorted([*SERVICE_COMMANDS, "battery", "connectivity", "deviceidle"]))
+
+
+async def _airplane_mode(ctx: CommandContext, args: list[str]) -> int:
+    """``cmd connectivity airplane-mode [enable|disable]`` (Android 11+)."""
+    glob = ctx.device.android.settings["global"]
+    if not args:
+        await ctx.out("enabled\n" if glob.get("airplane_mode_on") == "1" else "disabled\n")
+        return 0
+    if args[0] not in ("enable", "disable"):
+        await ctx.err(f"Unsupported airplane-mode argument: {args[0]}\n")
+        return 255
+    glob["airplane_mode_on"] = "1" if args[0] == "enable" else "0"
+    return 0
 NOT_FOUND_STATUS = 20
 
 
@@ -50,6 +63,13 @@ async def cmd(ctx: CommandContext) -> int:
         await ctx.out("Currently running services:\n" + "".join(f"  {name}\n" for name in LISTED))
         return 0
     service, rest = ctx.args[0], ctx.args[1:]
+    if service == "connectivity" and rest[:1] == ["airplane-mode"]:
+        return await _airplane_mode(ctx, rest[1:])
+    if service in ("deviceidle", "battery"):
+        from simulator.shell.commands.dumpsys import dumpsys
+
+        return await dumpsys(CommandContext(ctx.device, ["dumpsys", service, *rest], ctx.stdin, ctx.stdout,
+                                            ctx.stderr, ctx.env, ctx.cwd, ctx.uid, ctx.pid))
     target = SERVICE_COMMANDS.get(service)
     fn = COMMANDS.get(target) if target else None
     if fn is None:
