@@ -15,6 +15,7 @@ from typing import Protocol
 
 from simulator.adbd import AdbdState
 from simulator.android.procfs import mount_kernel_fs
+from simulator.android.properties import build_properties, forget_volatile
 from simulator.android.system import AndroidSystem
 from simulator.clock import DeviceClock
 from simulator.fs import FileSystem
@@ -52,9 +53,9 @@ class SimDevice:
         self.index = index
         self.serialno = profile.serial_for(index)
         self.time_scale = time_scale
-        self.props: dict[str, str] = dict(profile.properties)
-        self.props["ro.serialno"] = self.serialno
-        self.props["ro.boot.serialno"] = self.serialno
+        self.props: dict[str, str] = build_properties(profile, self.serialno)
+        self.build_props = dict(self.props)  # the build's values, for resetting setprop changes at reboot
+        self.props_set_at_runtime: set[str] = set()
         self.clock = DeviceClock(offset_s=profile.clock_offset_s, drift_ppm=profile.clock_drift_ppm)
         self.fs = FileSystem()
         self.processes = ProcessTable(self.clock.uptime_ns)
@@ -103,6 +104,7 @@ class SimDevice:
         self.services.clear()
         self.props["sys.boot_completed"] = "1"
         self.adbd.reset()  # service.adb.root and remounts do not survive a reboot
+        forget_volatile(self.props, self.props_set_at_runtime, self.build_props)
         self.fs.system_writable = False
         self.props["service.adb.root"] = "0"
         for name, uid in SYSTEM_PROCESSES:

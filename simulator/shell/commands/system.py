@@ -13,6 +13,7 @@ import re
 import time
 
 from simulator.android import hardware
+from simulator.android.properties import check_setprop
 from simulator.processes import SIGNALS, Process
 from simulator.shell.api import CommandContext, command
 from simulator.shell.options import Options, UsageError, parse
@@ -132,16 +133,19 @@ async def getprop(ctx: CommandContext) -> int:
 
 @command("setprop")
 async def setprop(ctx: CommandContext) -> int:
+    """property_service's rules (:func:`simulator.android.properties.check_setprop`): ro.* once, root-only
+    families, 91-character values; a refusal is toybox's message, and what is set lives until reboot unless
+    it is persist.*."""
     if len(ctx.args) != 2:
         await ctx.err("usage: setprop NAME VALUE\n")
         return 1
     name, value = ctx.args
-    props = ctx.device.props
-    read_only = name.startswith("ro.") and props.get(name, "") != ""
-    if read_only or not re.fullmatch(r"[A-Za-z0-9_.\-@:]+", name) or (len(value) > 91 and not name.startswith("ro.")):
+    device = ctx.device
+    if not check_setprop(device.props, name, value, ctx.uid):
         await ctx.err(f"Failed to set property '{name}' to '{value}'.\nSee dmesg for error reason.\n")
         return 1
-    props[name] = value
+    device.props[name] = value
+    device.props_set_at_runtime.add(name)
     return 0
 
 
