@@ -30,7 +30,7 @@ class PackageMeta:
     """What PackageManager knows of a package beyond the profile's spec."""
 
     path: str
-    min_sdk: int = 24
+    min_sdk: int = 25
     target_sdk: int = 30
     first_install: _dt.datetime | None = None
     last_update: _dt.datetime | None = None
@@ -64,7 +64,7 @@ def seed_apk_files(system: AndroidSystem) -> None:
             system.package_meta[name] = PackageMeta(path=path, first_install=system.install_time,
                                                     last_update=system.install_time)
         if not fs.exists(path):
-            data = build_apk(manifest_element(name, spec.version_code, spec.version_name,
+            data = build_apk(manifest_element(name, spec.version_code, spec.version_name, min_sdk=25,
                                               launcher_activity=spec.launcher_activity))
             fs.mkdir(path.rsplit("/", 1)[0], parents=True, mode=0o755, uid=1000)
             fs.write_file(path, data, mode=0o644, uid=1000)

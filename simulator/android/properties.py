@@ -110,7 +110,6 @@ def build_properties(profile: DeviceProfile, serialno: str) -> dict[str, str]:
         "pm.dexopt.boot": "verify", "pm.dexopt.first-boot": "quicken", "pm.dexopt.shared": "speed",
         "persist.sys.timezone": "Asia/Shanghai", "persist.sys.locale": "zh-CN", "persist.sys.usb.config": "adb",
         "persist.sys.dalvik.vm.lib.2": "libart.so", "persist.sys.boot.reason": "reboot",
-        "persist.sys.boot.reason.history": "reboot,1793491260\nreboot,1793491200",
         "persist.sys.fflag.override.settings_bluetooth_hearing_aid": "true", "persist.sys.disable_rescue": "true",
         "persist.sys.sf.color_saturation": "1.0", "persist.device_config.runtime_native.usap_pool_enabled": "false",
         "persist.log.tag": "", "persist.radio.multisim.config": "", "persist.traced.enable": "1",
