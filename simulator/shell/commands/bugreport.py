@@ -66,7 +66,8 @@ async def build_zip(ctx: CommandContext, name: str, when: _dt.datetime) -> bytes
             f"Dumpstate info: id=1 pid={ctx.pid} dry_run=0 parallel_run=1 args=-S -d -z -p "
             f"bugreport_mode=BUGREPORT_DEFAULT\n\n"]
     for title, script in SECTIONS:
-        text.append(f"------ {title} ({script}) ------\n{await _capture(ctx, script)}\n")
+        shown = script[len("cat "):] if script.startswith("cat ") else script  # dumpstate's DumpFile names the path
+        text.append(f"------ {title} ({shown}) ------\n{await _capture(ctx, script)}\n")
     text.append("========================================================\n== Android Framework Services\n"
                 "========================================================\n\n")
     for service in DUMPSYS_SERVICES:
