@@ -165,3 +165,25 @@ def test_user_build_refuses_root_and_remount(user_cli: Cli) -> None:
     assert remount.returncode != 0
     assert "Device must be userdebug build" in remount.stdout + remount.stderr
     assert user_cli.adb("unroot").stdout == "adbd not running as root\n"
+
+
+def test_reboot_takes_the_profiles_time_scaled(cli: Cli) -> None:
+    """adb reboot: the device keeps running for ``shutdown_s``, then stays away for ``boot_time_s`` (both times
+    the time scale, 0.05 here), then comes back unprivileged with a fresh uptime."""
+    device = cli.sim.device(0)
+    profile = device.profile
+    _become(cli, True)
+    started = time.monotonic()
+    assert cli.adb("reboot").returncode == 0
+    while cli.sim.call(lambda: device.online):
+        time.sleep(0.02)
+    went_down = time.monotonic() - started
+    assert went_down >= profile.shutdown_s * 0.05
+    while not cli.sim.call(lambda: device.online):
+        time.sleep(0.02)
+    back = time.monotonic() - started
+    assert back >= (profile.shutdown_s + profile.boot_time_s) * 0.05
+    assert back - went_down >= profile.boot_time_s * 0.05 - 0.1  # less the polling's granularity
+    cli.wait_device(timeout=40)
+    assert cli.shell("id -u") == "2000\n"  # service.adb.root does not survive a reboot
+    assert float(cli.shell("cat /proc/uptime").split()[0]) < 30
