@@ -133,6 +133,8 @@ def test_reverse_reaches_the_host_and_lists_and_removes(cli: Cli, host_service: 
         assert got == b"THROUGH THE DEVICE"
     finally:
         cli.adb("forward", "--remove", f"tcp:{local}")
+    # From a program on the device: nc to the reversed port reaches the host's service.
+    assert cli.shell(f"echo from the device | nc 127.0.0.1 {device_port}") == "FROM THE DEVICE\n"
     rebind = cli.adb("reverse", "--no-rebind", f"tcp:{device_port}", f"tcp:{host_service}")
     assert rebind.returncode != 0 and "cannot rebind existing socket" in rebind.stderr
     assert cli.adb("reverse", "--remove", f"tcp:{device_port}").returncode == 0
