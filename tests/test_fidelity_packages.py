@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness.adb_server import AdbServer
+from tests import apk_builder
 from tests.conftest import SimFactory
 from tests.fidelity_helpers import U2_APK, Cli, make_apk
 
@@ -130,3 +131,20 @@ def test_adbutils_install_and_uninstall(cli: Cli, tmp_path: Path) -> None:
     assert device.app_info(PKG).version_name == "1.3"
     device.uninstall(PKG)
     assert PKG not in device.list_packages()
+
+
+def test_apk_with_utf8_manifest_and_v2_signing_block(cli: Cli, tmp_path: Path) -> None:
+    """An APK laid out like aapt2 + apksigner make them (UTF-8 string pool, names only in the resource map,
+    APK Signing Block), written by an encoder independent of the simulator's."""
+    package = "com.example.utf8"
+    cli.adb("uninstall", package)
+    path = tmp_path / "utf8.apk"
+    path.write_bytes(apk_builder.apk(package, 12, "1.2-beta"))
+    result = cli.adb("install", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    dump = cli.shell(f"dumpsys package {package}")
+    assert "versionCode=12 minSdk=21 targetSdk=33" in dump and "versionName=1.2-beta" in dump
+    launched = cli.adb("shell", f"monkey -p {package} -c android.intent.category.LAUNCHER 1")
+    assert launched.returncode == 0 and "Events injected: 1" in launched.stdout
+    assert f"{package}/.Main" in cli.shell("dumpsys activity top")  # a plain window: its code does not run
+    assert cli.adb("uninstall", package).stdout == "Success\n"
