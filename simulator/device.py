@@ -158,6 +158,8 @@ class SimDevice:
 
     def restart_adbd(self, *, root: bool) -> None:
         """``adb root``/``adb unroot``: adbd exits (every link drops) and comes back as uid 0 or 2000."""
+        if self.adbd.restarting:
+            return
         self.adbd.restarting = True
         self.props["service.adb.root"] = "1" if root else "0"
         loop = asyncio.get_running_loop()

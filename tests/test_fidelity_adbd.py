@@ -196,3 +196,14 @@ def test_su_on_userdebug_not_on_user_build(cli: Cli, user_cli: Cli) -> None:
     assert cli.shell("su root sh -c 'whoami'") == "root\n"
     missing = user_cli.adb("shell", "su 0 id")
     assert missing.returncode == 127 and "su: not found" in missing.stderr
+
+
+def test_tcpip_restarts_adbd_and_the_device_comes_back(cli: Cli) -> None:
+    result = cli.adb("tcpip", "5555")
+    assert (result.returncode, result.stdout) == (0, "restarting in TCP mode port: 5555\n")
+    deadline = time.monotonic() + 30
+    answer = ""
+    while answer != "5555\n" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        answer = cli.adb("shell", "getprop service.adb.tcp.port").stdout
+    assert answer == "5555\n"

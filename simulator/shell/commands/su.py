@@ -18,7 +18,7 @@ NAMES = {name: uid for uid, name in AID_NAMES.items()}
 @command("su")
 async def su(ctx: CommandContext) -> int:
     if ctx.device.props.get("ro.debuggable") != "1":
-        await ctx.err("/system/bin/sh: su: not found\n")
+        await ctx.err("sh: su: not found\n")  # what the shell says for any missing program
         return 127
     if ctx.uid not in (0, 2000):
         return await ctx.fail(f"uid {ctx.uid} not allowed to su")
