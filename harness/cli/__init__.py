@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from harness.cli import devices, inject, report, sim
+from harness.cli import devices, durations, inject, lab, report, sim, trend
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,6 +14,9 @@ def build_parser() -> argparse.ArgumentParser:
     inject.register(sub)
     devices.register(sub)
     report.register(sub)
+    trend.register(sub)
+    durations.register(sub)
+    lab.register(sub)
     return parser
 
 

@@ -29,13 +29,15 @@ from harness.device.adb_server import DEFAULT_ISOLATED_PORT, free_server_port
 from harness.device.lab import Lab, LabConfig
 from harness.device.pool import DeviceClaim, claim_serial, worker_id, worker_index
 from harness.device.session import DeviceSession
-from harness.pytest_plugin import hooks
+from harness.pytest_plugin import farm, hooks
 from harness.pytest_plugin.variants import Variants
 from harness.results.records import CallRecord
 from harness.results.writer import ResultsWriter
 
 # The report, JUnit properties and gates: options and hooks of their own (harness/report/pytest_plugin.py).
-pytest_plugins = ["harness.pytest_plugin.report"]
+# Farm labels and history (farm.py), lab-error reruns (reruns.py), Allure attachments (allure.py).
+pytest_plugins = ["harness.pytest_plugin.report", "harness.pytest_plugin.farm", "harness.pytest_plugin.reruns",
+                  "harness.pytest_plugin.allure"]
 
 # Per-worker port spacing, so parallel workers never race for the same adb server or device port.
 WORKER_ADB_PORT_STEP = 10
@@ -111,9 +113,10 @@ def run_dir(pytestconfig: pytest.Config) -> Path:
 
 
 @pytest.fixture(scope="session")
-def results(run_dir: Path) -> Iterator[ResultsWriter]:
-    """The run's crash-safe call record stream (one fsynced JSON line per call)."""
-    with ResultsWriter.for_run(run_dir) as writer:
+def results(run_dir: Path, pytestconfig: pytest.Config) -> Iterator[ResultsWriter]:
+    """The run's crash-safe call record stream (one fsynced JSON line per call), each record stamped with the
+    run's shard, host and build labels and the scenario's attempt (:mod:`harness.pytest_plugin.farm`)."""
+    with farm.labelled_writer(run_dir, pytestconfig) as writer:
         yield writer
 
 
@@ -204,6 +207,8 @@ def call(rig: Rig, request: pytest.FixtureRequest) -> Iterator[CallDriver]:
         records.append(record.to_dict())
 
     rig.on_record = on_record
+    if isinstance(rig.results, farm.LabelledWriter):  # --lab-reruns: which attempt of the scenario this is
+        rig.results.attempt = getattr(request.node, "wmpf_attempt", 1)
     try:
         yield CallDriver(rig, request.node.name, test_id=request.node.nodeid,
                          failure_proof=request.node.get_closest_marker("failure_proof") is not None)
