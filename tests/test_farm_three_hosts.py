@@ -30,8 +30,8 @@ def _testcases(junit: Path) -> list[tuple[str, str]]:
 
 
 def _collected() -> set[tuple[str, str]]:
-    out = subprocess.run([sys.executable, "-m", "pytest", "scenarios", "--collect-only", "-q", "-p", "no:cacheprovider"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-m", "pytest", "scenarios", "--collect-only", "-q",
+                          "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     ids = [line for line in out.stdout.splitlines() if "::" in line]
     return {(nodeid.split("::")[0].removesuffix(".py").replace("/", "."), nodeid.split("::", 1)[1]) for nodeid in ids}
 

@@ -43,7 +43,8 @@ def test_trend_over_three_runs_marks_the_slow_push_run(tmp_path: Path) -> None:
     for i in (1, 2):
         ok = _run(tmp_path, f"run{i}", f"build-{i}")
         assert ok.returncode == 0, ok.stdout[-3000:]
-    slow = _run(tmp_path, "run3", "build-3", "--sim-profile", str(FIXTURES_DIR / "devices" / "wmpf-tablet-slow-push.toml"))
+    slow_profile = FIXTURES_DIR / "devices" / "wmpf-tablet-slow-push.toml"
+    slow = _run(tmp_path, "run3", "build-3", "--sim-profile", str(slow_profile))
     assert slow.returncode == 1 and "GATES FAILED" in slow.stdout, slow.stdout[-3000:]
 
     history = tmp_path / "reports" / "history.sqlite"  # the default: beside the run directories
