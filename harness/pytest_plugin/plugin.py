@@ -29,7 +29,7 @@ from harness.device.adb_server import DEFAULT_ISOLATED_PORT, free_server_port
 from harness.device.lab import Lab, LabConfig
 from harness.device.pool import DeviceClaim, claim_serial, worker_id, worker_index
 from harness.device.session import DeviceSession
-from harness.pytest_plugin import farm, hooks
+from harness.pytest_plugin import hooks
 from harness.pytest_plugin.variants import Variants
 from harness.results.records import CallRecord
 from harness.results.writer import ResultsWriter
@@ -116,6 +116,8 @@ def run_dir(pytestconfig: pytest.Config) -> Path:
 def results(run_dir: Path, pytestconfig: pytest.Config) -> Iterator[ResultsWriter]:
     """The run's crash-safe call record stream (one fsynced JSON line per call), each record stamped with the
     run's shard, host and build labels and the scenario's attempt (:mod:`harness.pytest_plugin.farm`)."""
+    from harness.pytest_plugin import farm  # a pytest_plugins module: imported by pytest first, for its rewriting
+
     with farm.labelled_writer(run_dir, pytestconfig) as writer:
         yield writer
 
@@ -207,8 +209,9 @@ def call(rig: Rig, request: pytest.FixtureRequest) -> Iterator[CallDriver]:
         records.append(record.to_dict())
 
     rig.on_record = on_record
-    if isinstance(rig.results, farm.LabelledWriter):  # --lab-reruns: which attempt of the scenario this is
-        rig.results.attempt = getattr(request.node, "wmpf_attempt", 1)
+    attempt = getattr(rig.results, "attempt", None)  # --lab-reruns: which attempt of the scenario this is
+    if attempt is not None:
+        rig.results.attempt = getattr(request.node, "wmpf_attempt", 1)  # type: ignore[union-attr]
     try:
         yield CallDriver(rig, request.node.name, test_id=request.node.nodeid,
                          failure_proof=request.node.get_closest_marker("failure_proof") is not None)

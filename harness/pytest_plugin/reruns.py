@@ -71,7 +71,8 @@ def _attempt(item: pytest.Item, nextitem: pytest.Item | None, may_retry: bool) -
         if not item.config.getoption("setuponly", False):
             reports.append(call_and_report(item, "call", log=False))
     retry = may_retry and is_lab_failure(item, reports)
-    reports.append(call_and_report(item, "teardown", log=False, nextitem=item if retry else nextitem))
+    # retrying: tear down down to the item's parent (its own fixtures go, the module's and session's stay)
+    reports.append(call_and_report(item, "teardown", log=False, nextitem=item.parent if retry else nextitem))
     if hasrequest:
         item._request = False  # type: ignore[attr-defined]
         item.funcargs = None  # type: ignore[attr-defined]
