@@ -1,8 +1,8 @@
 """Farm figures: one host driving N simulated devices through xdist, and the merge of 3 shards x 500 calls.
 
-``--devices 1 4 8 16`` (default): for each N, ``pytest scenarios/test_series.py -n N`` with ``--sim-devices 1``
-per worker (each worker its own simulator on its own ports, as on a farm host each worker leases one device) at
-``--sim-time-scale 1``, ``--calls CALLS`` per worker; measured: calls per minute (records / wall time of the
+``--devices 1 4 8 16`` (default): for each N, ``pytest scenarios/test_series.py -n N --dist each`` (every worker
+runs the series on its own device: its own simulator on its own ports, as on a farm host each worker leases one
+device) at ``--sim-time-scale 1``, ``--calls CALLS`` per worker; measured: calls per minute (records / wall time of the
 run), and per worker the CPU seconds and the peak RSS (psutil-free: ``/proc/<pid>/status`` VmHWM of the xdist
 worker processes, sampled every 0.5 s). ``--merge-only``: just the merge time of 3 shards x 500 synthetic calls
 (screenshots on disk) through ``wmpf-hil report --merge-into`` (merge + report) and ``merge_runs`` alone.
@@ -61,7 +61,7 @@ def host_run(devices: int, calls: int, base_port: int, adb_port: int) -> dict[st
     with tempfile.TemporaryDirectory() as tmp:
         run_dir = Path(tmp) / "run"
         cmd = [sys.executable, "-m", "pytest", "scenarios/test_series.py", "-p", "no:cacheprovider", "-q",
-               "-n", str(devices), "--dist", "load", "--calls", str(calls), "--sim-time-scale", "1",
+               "-n", str(devices), "--dist", "each", "--calls", str(calls), "--sim-time-scale", "1",
                "--run-dir", str(run_dir), "--history", "none", "--adb-port", str(adb_port),
                "--sim-base-port", str(base_port), "-p", "no:html"]
         start = time.monotonic()
