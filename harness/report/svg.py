@@ -278,7 +278,8 @@ def waterfall_svg(steps: Sequence[tuple[str, float, float]], title: str = "") ->
     return _svg(parts, title or "call waterfall", width, height)
 
 
-TREND_COLOURS = (DATA_COLOUR, "#e09a1a", MARK_COLOUR, "#111111")
+TREND_COLOURS = (DATA_COLOUR, "#e09a1a", MARK_COLOUR, "#6a3d9a", "#1b9e77")
+MARKED_COLOUR = "#111111"  # the ring on a run that broke a gate, whatever the number of series
 
 
 def trend_svg(x_labels: Sequence[str], series: dict[str, Sequence[float | None]], title: str, *,
@@ -295,7 +296,9 @@ def trend_svg(x_labels: Sequence[str], series: dict[str, Sequence[float | None]]
     chart = pygal.Line(title=plain(title), x_title="run", y_title=plain(y_title), x_labels=[plain(x) for x in x_labels],
                        x_label_rotation=30, allow_interruptions=True, value_formatter=fmt,
                        legend_at_bottom=True, legend_at_bottom_columns=4,
-                       **_options(style=Style(**{**STYLE_OPTIONS, "colors": TREND_COLOURS}), height=H + 60,
+                       truncate_legend=-1,
+                       **_options(style=Style(**{**STYLE_OPTIONS, "colors": (*TREND_COLOURS[:len(series)],
+                                                                              MARKED_COLOUR)}), height=H + 60,
                                   show_legend=True,
                                   **({"range": (0.0, 1.0)} if percent else {})))
     for name, values in series.items():
