@@ -21,6 +21,7 @@ import re
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from harness.results.labels import HOST_KEY, SHARD_KEY, RunLabels, kind_of_record
 from harness.results.load import LoadedRecord, ResultsFileError, load_results, resolve_results_path
@@ -31,6 +32,7 @@ SHARDS_DIR = "shards"
 JUNIT_FILE = "junit.xml"
 DURATIONS_FILE = "test_durations.json"  # what each shard passes to pytest-split's --durations-path
 MERGE_FILE = "merge.json"
+MANIFEST_FILE = "run.json"  # issue 9a's run manifest (complete / incomplete / running), when the shards have one
 NOT_COPIED = {RESULTS_FILE, "report.html"}  # the merged run has its own; a shard's page is large and standalone
 
 
@@ -143,6 +145,37 @@ def merge_durations(files: list[Path], out: Path, base: Path | None = None) -> P
     return out
 
 
+def merge_manifests(shards: list[tuple[str, Path]], out: Path) -> Path | None:
+    """One ``run.json`` for the merged run: incomplete when any shard was (its reasons prefixed by the shard), the
+    counts summed. Read as plain JSON so the merge does not depend on the manifest's reader; nothing is written
+    when no shard has a manifest."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    for label, directory in shards:
+        try:
+            found.append((label, json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))))
+        except (OSError, ValueError):
+            continue
+    if not found:
+        return None
+    reasons: list[str] = []
+    for label, data in found:
+        if data.get("status") == "running":
+            reasons.append(f"{label}: the run never finished (its run.json still says running)")
+        elif data.get("status") == "incomplete":
+            reasons.extend(f"{label}: {reason}" for reason in data.get("reasons") or ["incomplete"])
+    missing = [label for label, _ in shards if label not in {lb for lb, _ in found}]
+    reasons.extend(f"{label}: no run.json (cannot tell whether it finished)" for label in missing)
+    merged: dict[str, Any] = {"lab": found[0][1].get("lab"), "time_scale": found[0][1].get("time_scale"),
+                              "status": "incomplete" if reasons else "complete", "reasons": reasons}
+    for key in ("collected", "finished", "calls_started", "calls_recorded"):
+        values = [data.get(key) for _, data in found]
+        merged[key] = sum(v for v in values if isinstance(v, int)) if all(isinstance(v, int) for v in values) \
+            else None
+    path = out / MANIFEST_FILE
+    path.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
 def merge_runs(shard_dirs: list[str | Path], into: str | Path, *, allow_mixed: bool = False,
                durations_base: Path | None = None) -> MergeResult:
     """Merge run directories (one per shard) into ``into`` (created; must not be one of the shards)."""
@@ -206,6 +239,7 @@ def merge_runs(shard_dirs: list[str | Path], into: str | Path, *, allow_mixed: b
               build=first.build, kind=first.kind, time_scale=first.time_scale,
               started_at=min(starts) if starts else first.started_at,
               extra={"merged_from": [s.source for *_, s in shards]}).write(out)
+    merge_manifests([(s.label, d) for d, *_, s in shards], out)
     result = MergeResult(out, [s for *_, s in shards], records, junit[0] if junit else None, durations)
     (out / MERGE_FILE).write_text(json.dumps({"shards": [asdict(s) for s in result.shards], "totals": result.totals,
                                               "records": records}, indent=2) + "\n", encoding="utf-8")
