@@ -26,7 +26,7 @@ def _shard(tmp_path: Path, name: str, calls: int, labels: RunLabels, seed: int =
 def test_unlike_runs_are_refused_unless_forced(tmp_path: Path) -> None:
     sim = _shard(tmp_path, "a", 3, RunLabels(shard="1/2", host="h1", kind="simulated", time_scale=0.1))
     hw = _shard(tmp_path, "b", 2, RunLabels(shard="2/2", host="h2", kind="hardware", time_scale=1.0), seed=2)
-    with pytest.raises(MergeError, match="unlike runs .*1/2: simulated at time scale 0.1; 2/2: hardware"):
+    with pytest.raises(MergeError, match=r"unlike runs .*1/2: simulated at time scale 0\.1; 2/2: hardware"):
         merge_runs([sim, hw], tmp_path / "merged")
     assert not (tmp_path / "merged" / "results.jsonl").exists()
     result = merge_runs([sim, hw], tmp_path / "forced", allow_mixed=True)
