@@ -2,9 +2,10 @@
 
 ``--devices 1 4 8 16`` (default): for each N, ``pytest scenarios/test_series.py -n N --dist each`` (every worker
 runs the series on its own device: its own simulator on its own ports, as on a farm host each worker leases one
-device) at ``--sim-time-scale 1``, ``--calls CALLS`` per worker; measured: calls per minute (records / wall time of the
-run), and per worker the CPU seconds and the peak RSS (psutil-free: ``/proc/<pid>/status`` VmHWM of the xdist
-worker processes, sampled every 0.5 s). ``--merge-only``: just the merge time of 3 shards x 500 synthetic calls
+device) at ``--sim-time-scale 1``, ``--calls CALLS`` per worker; measured: calls per minute (records / wall time
+of the run, start-up included; and steady, from the first call's start to the last call's end), and per worker
+the CPU seconds and the peak RSS (psutil-free: ``/proc/<pid>/status`` VmHWM of the xdist worker processes,
+sampled every 0.5 s). ``--merge-only``: just the merge time of 3 shards x 500 synthetic calls
 (screenshots on disk) through ``wmpf-hil report --merge-into`` (merge + report) and ``merge_runs`` alone.
 
 Run it late and briefly on a shared machine. Results: benchmarks/results/farm.json.
@@ -79,8 +80,13 @@ def host_run(devices: int, calls: int, base_port: int, adb_port: int) -> dict[st
         wall = time.monotonic() - start
         records = list(read_results(run_dir / "results.jsonl")) if (run_dir / "results.jsonl").exists() else []
     workers = [p for p in peak if peak[p] > 0]
+    # steady state: from the first call's start to the last call's end (worker start-up, simulator boot and
+    # uiautomator2 warm-up excluded: a nightly run pays them once, not per call)
+    span = max((r.get("finished_at") or r["started_at"] for r in records), default=0.0) - \
+        min((r["started_at"] for r in records), default=0.0)
     return {"devices": devices, "calls": len(records), "wall_s": round(wall, 1),
             "calls_per_min": round(len(records) / wall * 60, 1),
+            "calls_per_min_steady": round(len(records) / span * 60, 1) if span > 0 else None,
             "rss_mb_per_worker_max": round(max((peak[p] for p in workers), default=0) / 1024, 1),
             "cpu_s_per_worker_mean": round(sum(cpu.values()) / max(1, len(cpu)), 2)}
 
