@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness.results.labels import RunLabels
+from harness.results.load import incomplete_reasons, load_results
 from harness.results.merge import MergeError, merge_runs
 from harness.results.writer import read_results
 from tests.support.synthetic import write_run
@@ -50,6 +51,7 @@ def test_an_incomplete_shard_makes_the_merged_run_incomplete(tmp_path: Path) -> 
     manifest = json.loads((tmp_path / "merged" / "run.json").read_text())
     assert manifest["status"] == "incomplete" and manifest["reasons"] == ["two: interrupted"]
     assert (manifest["collected"], manifest["finished"]) == (8, 5)
+    assert incomplete_reasons(load_results([tmp_path / "merged"])) == ["two: interrupted"]  # what the report reads
 
 
 def test_durations_merge_keeps_old_figures_and_takes_the_shards_new_ones(tmp_path: Path) -> None:
