@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from harness.report.verdict import Verdict
 
 THUMBNAIL_WIDTH = 360
+# The report's style sheet, for pages that embed it themselves (harness/report/trend.py).
+STYLE = (Path(__file__).with_name("templates") / "style.css").read_text(encoding="utf-8")
 
 
 def image_data_uri(path: Path | None, max_width: int = THUMBNAIL_WIDTH) -> str | None:
@@ -108,7 +110,9 @@ def call_html(view: CallView, *, images: bool = True, link_base: Path | None = N
     """One call: outcome, waterfall, capture summary, logcat around a failure, screenshots (``images``)."""
     steps = [(s.label, s.at_ms, s.bound_ms) for s in view.steps]
     pcap = view.evidence.pcap
-    return render("call.html.j2", view=view,
+    r = view.record
+    where = ", ".join(f"{k} {r.extra[k]}" for k in ("shard", "host", "attempt") if r.extra.get(k) not in (None, ""))
+    return render("call.html.j2", view=view, where=where,
                   waterfall=trusted(waterfall_svg(steps, "waterfall (ms after the push)")) if steps else "",
                   pcap_href=_link(pcap, link_base) if pcap is not None else "",
                   media_rows=_media_rows(view.evidence.media),
