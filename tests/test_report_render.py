@@ -66,3 +66,18 @@ def test_a_misspelt_name_in_a_template_is_an_error_not_an_empty_cell() -> None:
         environment().from_string("{{ report.nope }}").render(report=object())
     with pytest.raises(UndefinedError):
         render("call.html.j2")
+
+
+def test_trend_page_renders_a_hostile_model_and_gate_summary_as_text(tmp_path: Path) -> None:
+    from harness.report.trend import build_trend, trend_html
+    from harness.results.history import append_run
+    from harness.results.labels import RunLabels
+
+    rec = synthetic_record(1, rng=random.Random(5), model=f"{SCRIPT}Tab")
+    db = tmp_path / "h.sqlite"
+    append_run(db, "r1", [rec], labels=RunLabels(build="b1"), gate_failed=True,
+               gate_summary=f"{SCRIPT} pushToken={TOKEN}")
+    page = trend_html(build_trend(db))
+    assert "<script" not in page and TOKEN not in page
+    assert "data-model='&lt;script&gt;alert(&#34;owned&#34;)&lt;/script&gt;Tab'" in page
+    assert "broke a gate</span> &lt;script&gt;" in page

@@ -27,8 +27,6 @@ if TYPE_CHECKING:
     from harness.report.verdict import Verdict
 
 THUMBNAIL_WIDTH = 360
-# The report's style sheet, for pages that embed it themselves (harness/report/trend.py).
-STYLE = (Path(__file__).with_name("templates") / "style.css").read_text(encoding="utf-8")
 
 
 def image_data_uri(path: Path | None, max_width: int = THUMBNAIL_WIDTH) -> str | None:

@@ -3,8 +3,9 @@
 Per latency and device model, the nearest-rank p50/p90/p99 of each run's passed calls over the runs (did
 push_to_ring p99 on model X creep up over the last twenty builds?); per run, the pass rate and the lab-error rate;
 the flaky scenarios (passed and failed, as product failures, for the same model and build); and every run that
-broke a gate marked in the runs table and on every chart. One self-contained page like the run report: static
-SVG from pygal (:func:`harness.report.svg.trend_svg`), no script, opens offline.
+broke a gate marked in the runs table and on every chart. One self-contained page like the run report, rendered
+through the report's template environment (``templates/trend.html.j2``): static SVG from pygal
+(:func:`harness.report.svg.trend_svg`), no script, opens offline.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.report.html import STYLE
-from harness.report.svg import esc, trend_svg
+from harness.report.render import render, trusted
+from harness.report.svg import trend_svg
 from harness.results.history import CallRow, RunRow, read_calls, read_runs
 from harness.results.records import LATENCIES
 from harness.results.stats import PERCENTILES, percentile
@@ -91,50 +92,18 @@ def _rate(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
-def runs_table_html(trend: Trend) -> str:
-    rows = []
-    for i, run in enumerate(trend.runs):
-        gate = ("<span class='wr-missed'>broke a gate</span> " + esc(run.gate_summary) if run.gate_failed
-                else "passed" if run.gate_failed is False else "not judged")
-        scale = f" ×{run.time_scale:g}" if run.time_scale is not None and run.kind != "hardware" else ""
-        rows.append(f"<tr{' class=wr-marked' if run.gate_failed else ''}><td>{esc(trend.run_label(i))}</td>"
-                    f"<td>{esc(run.run_id)}</td><td>{esc(run.kind or '-')}{esc(scale)}</td><td>{esc(run.hosts)}</td>"
-                    f"<td class='num'>{run.calls}</td><td class='num'>{_rate(run.pass_rate)}</td>"
-                    f"<td class='num'>{_rate(run.lab_error_rate)}</td><td>{gate}</td></tr>")
-    return ("<table class='wr-runs'><tr><th>run</th><th>id</th><th>kind</th><th>hosts</th><th>calls</th>"
-            "<th>pass rate</th><th>lab-error rate</th><th>gates</th></tr>" + "".join(rows) + "</table>")
-
-
-def flaky_html(trend: Trend) -> str:
-    if not trend.flaky:
-        return "<p>No flaky scenario: none both passed and failed on one model and build.</p>"
-    rows = "".join(f"<tr><td>{esc(f.scenario)}</td><td>{esc(f.model)}</td><td>{esc(f.build)}</td>"
-                   f"<td class='num'>{f.passed}</td><td class='num'>{f.failed}</td><td>{esc(', '.join(f.runs))}</td>"
-                   f"</tr>" for f in trend.flaky)
-    return ("<table class='wr-flaky'><tr><th>scenario</th><th>model</th><th>build</th><th>passed</th><th>failed</th>"
-            "<th>runs</th></tr>" + rows + "</table>")
-
-
 def trend_html(trend: Trend) -> str:
+    """The page, rendered by the report's one environment (values redacted and escaped; the charts trusted SVG)."""
     labels = [trend.run_label(i) for i in range(len(trend.runs))]
     rates = trend_svg(labels, {"pass rate": [r.pass_rate for r in trend.runs],
                                "lab-error rate": [r.lab_error_rate for r in trend.runs]},
                       "pass rate and lab-error rate", y_title="share of calls", marked=trend.marked, percent=True)
-    charts = []
-    for (name, model), series in trend.percentiles.items():
-        charts.append(f"<figure class='wr-trend' data-latency='{esc(name)}' data-model='{esc(model)}'>"
-                      + trend_svg(labels, series, f"{name} on {model}", marked=trend.marked) + "</figure>")
-    marked = len(trend.marked)
-    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>wmpf-hil trend</title>"
-            "<link rel='icon' href='data:,'></head><body>"
-            f"<style>{STYLE} .wr-marked td{{background:#fde8e8}} figure.wr-trend{{display:inline-block;margin:4px}}"
-            "</style><section class='wr'>"
-            f"<h2>wmpf-hil trend: {len(trend.runs)} runs</h2><p>from {esc(trend.source)}; "
-            f"{marked} run(s) broke a gate (⚠, ringed on every chart)</p>"
-            "<h3>Runs</h3>" + runs_table_html(trend) + rates
-            + "<h3>Flaky scenarios</h3>" + flaky_html(trend)
-            + "<h3>Latency percentiles per model (passed calls)</h3>" + "".join(charts)
-            + "</section></body></html>")
+    rows = [(run, labels[i],
+             f" ×{run.time_scale:g}" if run.time_scale is not None and run.kind != "hardware" else "",
+             _rate(run.pass_rate), _rate(run.lab_error_rate)) for i, run in enumerate(trend.runs)]
+    charts = [(name, model, trusted(trend_svg(labels, series, f"{name} on {model}", marked=trend.marked)))
+              for (name, model), series in trend.percentiles.items()]
+    return str(render("trend.html.j2", trend=trend, rows=rows, rates=trusted(rates), charts=charts))
 
 
 def write_trend(history: str | Path, out: str | Path, *, last: int | None = None) -> Path:
