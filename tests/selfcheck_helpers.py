@@ -44,7 +44,7 @@ def selfcheck_rig(adb_port: int, adb_path: str, truth_dir: Path, *, base_port: i
             app = load_profile()
             assert lab.simulator is not None
             rig = Rig(session=session, timeline=Timeline(session, app), profile=app,
-                      phone=_phone(lab), results=results, time_scale=time_scale)
+                      caller=_bot(lab, session), results=results, time_scale=time_scale)
             wait_ready(rig)
             rig.warm_up()
             yield lab, rig
@@ -52,11 +52,12 @@ def selfcheck_rig(adb_port: int, adb_path: str, truth_dir: Path, *, base_port: i
         lab.stop()
 
 
-def _phone(lab: Lab):  # type: ignore[no-untyped-def]
+def _bot(lab: Lab, session: DeviceSession):  # type: ignore[no-untyped-def]
+    from harness.callers.bot import PhoneBotCaller
     from harness.callers.phone import Phone
 
     assert lab.simulator is not None
-    return Phone(lab.simulator.devices[0].phone or "")
+    return PhoneBotCaller(Phone(lab.simulator.devices[0].phone or ""), session.prop("ro.serialno"))
 
 
 def read_truth(path: Path) -> list[dict[str, Any]]:
