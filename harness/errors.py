@@ -73,6 +73,7 @@ class CallerProfileError(ConfigError):
 class CapabilityMissing(HarnessError):
     """A step needs something the chosen caller or lab cannot do (raised before the device is touched)."""
 
-    def __init__(self, capability: str, who: str, how: str = "") -> None:
+    def __init__(self, capability: str, who: str, how: str = "", *, doing: str = "") -> None:
         self.capability = capability
-        super().__init__(f"{who} cannot {capability.replace('_', ' ')}" + (f": {how}" if how else ""))
+        super().__init__(f"needs {capability}: {who} cannot {doing or capability.replace('_', ' ')}"
+                         + (f" ({how})" if how else ""))

@@ -26,8 +26,8 @@ def test_end_mode(call: CallDriver, variants: Variants, mode: str) -> None:
     rig = call.rig
     if mode != rig.profile.end_mode:
         if not variants.simulated:
-            pytest.skip(f"this device's app ends calls with {rig.profile.end_mode!r} (app profile); "
-                        f"{mode!r} needs a device configured for it")
+            pytest.skip(f"needs end mode {mode!r}: this device's app ends calls with {rig.profile.end_mode!r} "
+                        f"(app profile); run on a device configured for {mode!r}")
         rig = variants.start({"call": {"end_mode": mode}}, dataclasses.replace(rig.profile, end_mode=mode))
     driver = call.on(rig)
     first = driver.run()

@@ -34,6 +34,22 @@ class Capability(str, enum.Enum):
     CALLER_PLAN = "caller_plan"  # the caller never joins, or hangs up after N s
 
 
+    @property
+    def doing(self) -> str:
+        """What the capability lets one do, in words (for skip and error messages)."""
+        return _DOING[self]
+
+
+_DOING = {
+    Capability.CONNECT: "connect a call (join the room)", Capability.CANCEL: "cancel a call before it is answered",
+    Capability.HANG_UP: "hang up a connected call", Capability.LOSE_NETWORK: "lose its network mid-call",
+    Capability.CALL_STATE: "tell the call's state", Capability.CALLER_NAME: "choose the caller's name",
+    Capability.AUTO_ANSWER: "ask for auto-answer (isClickedHangOnBtn=1)",
+    Capability.CONCURRENT_CALLS: "place a second call during a call", Capability.RAW_PUSH: "push raw text",
+    Capability.FAULTS: "set device faults",
+    Capability.CALLER_PLAN: "keep the caller out of the room or time its hang-up",
+}
+
 ROOM_TYPES = ("voice", "video")
 
 
@@ -89,7 +105,8 @@ class CallerBase:
 
     def require(self, capability: Capability) -> None:
         if capability not in self.capabilities:
-            raise CapabilityMissing(capability.value, f"the {self.name} caller", self.how_to_get)
+            raise CapabilityMissing(capability.value, f"the {self.name} caller", self.how_to_get,
+                                    doing=capability.doing)
 
     def cancel(self, room_id: str | None) -> None:
         self.require(Capability.CANCEL)

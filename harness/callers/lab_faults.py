@@ -57,7 +57,7 @@ class LabFaults:
 
     def require(self, capability: Capability) -> Phone:
         if capability not in self.capabilities or self.phone is None:
-            raise CapabilityMissing(capability.value, "this lab", HOW_TO_GET)
+            raise CapabilityMissing(capability.value, "this lab", HOW_TO_GET, doing=capability.doing)
         return self.phone
 
     def conditions(self) -> dict[str, Any]:

@@ -34,8 +34,8 @@ class CallerSetupError(LabError):
 
 class PhoneAppCaller(CallerBase):
     name = "phone app"
-    how_to_get = ("the phone's Mini Program cannot do this; add the selector to the caller profile if it can, or "
-                  "use a phone bot (--caller phone_bot --phone-url URL, docs/phone-bot-api.md)")
+    how_to_get = ("a person on the phone cannot either; use a phone bot for this (--caller phone_bot --phone-url URL, "
+                  "docs/phone-bot-api.md), or for auto-answer add ui.auto_answer to the caller profile")
 
     def __init__(self, session: DeviceSession, profile: CallerProfile, *, device_sn: str, device_name: str = "",
                  retry: LabRetry | None = None) -> None:
@@ -133,7 +133,7 @@ class PhoneAppCaller(CallerBase):
     def place(self, request: CallRequest) -> Placement:
         if request.caller_name is not None:
             raise CapabilityMissing(Capability.CALLER_NAME.value, "the phone app caller",
-                                    "the name shown is the phone's WeChat nickname")
+                                    "the name shown is the phone's WeChat nickname", doing=Capability.CALLER_NAME.doing)
         if request.custom_query:
             raise CapabilityMissing("custom_query", "the phone app caller", "the Mini Program decides the query")
         if request.auto_answer:

@@ -30,6 +30,7 @@ class LabConfig:
     sim_base_port: int = 20000
     sim_time_scale: float = 1.0
     sim_phones: int = 0  # simulated phones running WeChat (the callers), beside the simulated devices
+    sim_phone_profile: str | simulator.DeviceProfile | None = None  # their device profile (default wechat-phone)
     truth_dir: Path | None = None
     shared_adb: bool = False  # attach to the adb server at adb_port (another lab's) instead of owning one
 
@@ -73,6 +74,7 @@ class Lab:
                     base_port=self.config.sim_base_port, adb_path=self.adb.adb_path,
                     adb_server_port=self.adb.port, time_scale=self.config.sim_time_scale,
                     truth_dir=self.config.truth_dir, phones=self.config.sim_phones,
+                    phone_profile=self.config.sim_phone_profile,
                 ).start()
                 self.serials = [d.serial for d in self.simulator.devices]
                 self.phone_serials = [p.serial for p in self.simulator.phones]

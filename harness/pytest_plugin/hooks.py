@@ -144,10 +144,9 @@ def missing_needs(item: pytest.Item, rig: Any) -> str | None:
             if caller is None or capability not in caller.capabilities:
                 how = getattr(caller, "how_to_get", "")
                 return (f"needs {capability.value}: the {getattr(caller, 'name', 'configured')} caller cannot "
-                        f"{capability.value.replace('_', ' ')}" + (f" ({how})" if how else ""))
+                        f"{capability.doing}" + (f" ({how})" if how else ""))
         elif rig.faults is None or capability not in rig.faults.capabilities:
-            what = capability.value.replace("_", " ")
-            return f"needs {capability.value}: this lab has no {what} injector ({FAULTS_HOW})"
+            return f"needs {capability.value}: this lab cannot {capability.doing} ({FAULTS_HOW})"
     return None
 
 
