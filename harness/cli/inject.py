@@ -130,6 +130,6 @@ def run(args: argparse.Namespace) -> int:
     except (HarnessError, ConfigError) as exc:
         print(f"wmpf-hil inject: {exc}", file=sys.stderr)
         return 2
-    print(f"caller: {chosen.describe()}")
     print_call(record, phone_lines)
+    print(f"caller: {chosen.describe()}")
     return EXIT[record.outcome]

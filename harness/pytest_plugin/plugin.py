@@ -114,7 +114,7 @@ def lab_config(config: pytest.Config, serials: list[str] | None = None, truth_di
         sim_profile=config.getoption("--sim-profile"),
         sim_base_port=config.getoption("--sim-base-port") + WORKER_DEVICE_PORT_STEP * index,
         sim_time_scale=config.getoption("--sim-time-scale"),
-        sim_phones=1 if hooks.caller_choice_of(config).kind == "phone_app" else 0,
+        sim_phones=1 if not serials and hooks.caller_choice_of(config).kind == "phone_app" else 0,
         truth_dir=truth_dir,
     )
 
