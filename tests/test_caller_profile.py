@@ -62,7 +62,7 @@ def test_choosing_the_caller() -> None:
     assert choose(CallerOptions(phone_url="http://127.0.0.1:1"), app, simulated=False).kind == "phone_bot"
     real = choose(CallerOptions(caller_serial="PHONE", caller_profile="sim-wechat"), app, simulated=False)
     assert (real.kind, real.caller_serial) == ("phone_app", "PHONE")
-    with pytest.raises(CallerUsageError, match="no caller configured .* --caller-serial PHONE --caller-profile"):
+    with pytest.raises(CallerUsageError, match=r"no caller configured .* --caller-serial PHONE --caller-profile"):
         choose(CallerOptions(), app, simulated=False)
     with pytest.raises(CallerUsageError, match="needs --caller-profile"):
         choose(CallerOptions(caller_serial="PHONE"), app, simulated=False)
