@@ -3,6 +3,7 @@ a call through it, reads the call's state and cancels it."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -15,16 +16,21 @@ import pytest
 from harness.callers.base import CallRequest
 from harness.callers.bot import PhoneBotCaller
 from harness.callers.phone import Phone, PhoneApiError
-from tests.conftest import DEVICE_PORT
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "phone_bot.py"
-PORT = DEVICE_PORT + 1990
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def bot() -> Iterator[str]:
-    proc = subprocess.Popen([sys.executable, str(EXAMPLE), "--port", str(PORT)], stdout=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{PORT}"
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, str(EXAMPLE), "--port", str(port)], stdout=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
             try:

@@ -70,7 +70,7 @@ def print_call(record: CallRecord, phone_lines: list[tuple[float, float, str]] |
         rows = [(stamp.host_ms, "device", name, stamp.bound_ms) for name, stamp in record.events.items()]
         rows += [(host_ms, "phone", text, bound) for host_ms, bound, text in phone_lines]
         for host_ms, side, text, bound in sorted(rows):
-            print(f"  {host_ms - placed.host_ms:>10.1f}  {side:<6} {text[:90]:<60} ±{bound:.3f}")
+            print(f"  {host_ms - placed.host_ms:>10.1f}  {side:<6} {text[:160]:<60} ±{bound:.3f}")
     print("latencies:")
     for name, fig in record.latencies.items():
         print(f"  {name:<18} {fig.ms:>10.1f} ms  ±{fig.bound_ms:.3f}")
