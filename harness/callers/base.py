@@ -103,9 +103,13 @@ class CallerBase:
     capabilities: frozenset[Capability] = frozenset()
     how_to_get: ClassVar[str] = ""
 
+    def how(self, capability: Capability) -> str:
+        """How to get ``capability`` when this caller lacks it (one clause for skip and error messages)."""
+        return self.how_to_get
+
     def require(self, capability: Capability) -> None:
         if capability not in self.capabilities:
-            raise CapabilityMissing(capability.value, f"the {self.name} caller", self.how_to_get,
+            raise CapabilityMissing(capability.value, f"the {self.name} caller", self.how(capability),
                                     doing=capability.doing)
 
     def cancel(self, room_id: str | None) -> None:

@@ -34,8 +34,14 @@ class CallerSetupError(LabError):
 
 class PhoneAppCaller(CallerBase):
     name = "phone app"
-    how_to_get = ("a person on the phone cannot either; use a phone bot for this (--caller phone_bot --phone-url URL, "
-                  "docs/phone-bot-api.md), or for auto-answer add ui.auto_answer to the caller profile")
+    how_to_get = ("a person on the phone cannot either; a phone bot can (--caller phone_bot --phone-url URL, "
+                  "docs/phone-bot-api.md)")
+
+    def how(self, capability: Capability) -> str:
+        if capability is Capability.AUTO_ANSWER:
+            return (f"{self.profile.source} has no ui.auto_answer: add the Mini Program's auto-answer switch "
+                    f"(fixtures/callers/README.md)")
+        return self.how_to_get
 
     def __init__(self, session: DeviceSession, profile: CallerProfile, *, device_sn: str, device_name: str = "",
                  retry: LabRetry | None = None) -> None:
