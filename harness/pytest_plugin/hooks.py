@@ -142,7 +142,7 @@ def missing_needs(item: pytest.Item, rig: Any) -> str | None:
         if who == "caller":
             caller = rig.caller
             if caller is None or capability not in caller.capabilities:
-                how = caller.how(capability) if caller is not None and hasattr(caller, "how") else ""
+                how = caller.how(capability) if caller is not None else ""
                 return (f"needs {capability.value}: the {getattr(caller, 'name', 'configured')} caller cannot "
                         f"{capability.doing}" + (f" ({how})" if how else ""))
         elif rig.faults is None or capability not in rig.faults.capabilities:
