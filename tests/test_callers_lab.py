@@ -31,7 +31,7 @@ NOT_ON_THIS_DEVICE = ["--deselect", "scenarios/test_answer.py::test_auto_answer"
 def sim_lab(adb_server: AdbServer) -> Iterator[list[dict]]:
     proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "sim", "--devices", "1", "--phones", "1",
                              "--adb-port", str(adb_server.port), "--adb", adb_server.adb_path,
-                             "--base-port", str(DEVICE_PORT + 1700), "--time-scale", "0.1"],
+                             "--base-port", str(DEVICE_PORT + 2100), "--time-scale", "0.1"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=adb_server.env)
     try:
         assert proc.stdout is not None
