@@ -5,8 +5,10 @@ Video; the Mini Program calls the VoIP plugin's ``callWMPF`` and shows the plugi
 :class:`~harness.device.session.DeviceSession` like the device (adb, uiautomator2, its own streaming logcat
 and clock sync), and the taps go through the same :class:`~harness.device.ui.UiActions`, one RPC each, so the
 placement instant is the bracketed tap on Voice/Video: ``push_to_ring`` is what the user feels, tap on the
-phone → ring on the device. When the caller profile names the phone's callWMPF log line, its instant (on the
-phone's clock, mapped with the phone's own bound) is the phone-side share, and the room id comes from it.
+phone → ring on the device. When the caller profile names the phone's log line of the tap, that line (on the
+phone's clock, mapped with the phone's own bound) times the tap more tightly than the bracket, as the device's
+own ``answer_tapped`` line does for the Answer tap. When it names the phone's callWMPF log line, its instant is
+the phone-side share, and the room id comes from it.
 Where everything is on screen comes from the caller profile (:mod:`harness.config.caller_profile`).
 """
 
@@ -26,6 +28,7 @@ from harness.errors import CapabilityMissing, InjectionError, LabError, WaitTime
 log = logging.getLogger("harness.callers.phone_app")
 
 PHONE_CALL_SENT = "phone_call_sent"  # Placement.phone_events key: the phone logged callWMPF's answer
+PHONE_TAP = "phone_tap"  # Placement.phone_events key: the phone logged the tap itself
 
 
 class CallerSetupError(LabError):
@@ -150,10 +153,18 @@ class PhoneAppCaller(CallerBase):
         self.choose_device()
         self._set_auto_answer(request.auto_answer)
         pattern = self.profile.patterns.call_placed
-        mark = self.session.logcat.mark() if pattern is not None else 0
+        tap_pattern = self.profile.patterns.tap
+        mark = self.session.logcat.mark() if pattern is not None or tap_pattern is not None else 0
         tap = self._tap(request.room_type, self._sel(request.room_type), f"ui.{request.room_type}")
         room: str | None = None
         events: dict[str, tuple[float, float]] = {}
+        if tap_pattern is not None:
+            try:
+                line = self.session.logcat.wait_for(re.compile(tap_pattern.regex), self.profile.bounds.call_placed,
+                                                    since=mark, tag=tap_pattern.tag, what="the phone's tap line")
+                events[PHONE_TAP] = self._host(line)
+            except WaitTimeout:  # the instant falls back to the tap's bracket
+                log.warning("the phone %s did not log the %s tap (patterns.tap)", self.serial, request.room_type)
         if pattern is not None:
             regex = re.compile(pattern.regex)
             try:
@@ -165,11 +176,15 @@ class PhoneAppCaller(CallerBase):
                                      f"shows: {self.screen_summary()}") from None
             match = regex.search(line.message)
             room = match.group("room") if match else None
-            half = line.resolution_ns / 2
-            host, bound = self.session.clock.estimate().device_to_host(line.device_ns + half)
-            events[PHONE_CALL_SENT] = (host, bound + half)
+            events[PHONE_CALL_SENT] = self._host(line)
         return Placement("phone_app", room, tap.host_before_ns, tap.host_after_ns,
                          {"phone": self.serial, "tap": tap.name}, events)
+
+    def _host(self, line: Any) -> tuple[float, float]:
+        """A phone log line on the host timeline: (host ns, bound ns) through the phone's own clock model."""
+        half = line.resolution_ns / 2
+        host, bound = self.session.clock.estimate().device_to_host(line.device_ns + half)
+        return host, bound + half
 
     # -- the call page -----------------------------------------------------------------------------------------
     def state(self, room_id: str | None) -> dict[str, Any] | None:

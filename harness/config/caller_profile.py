@@ -147,7 +147,18 @@ class LogPatternTable(Schema):
         return _regex(value, ("room",))
 
 
+class TapPatternTable(Schema):
+    tag: str | None = None
+    regex: str
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        return _regex(value)
+
+
 class PatternsTable(Schema):
+    tap: TapPatternTable | None = None  # the phone logged the tap on Voice/Video (its own clock: a tighter instant)
     call_placed: LogPatternTable | None = None  # the phone logged callWMPF's answer (with (?P<room>...))
     ended_reason: str | None = None  # applied to the ended element's text, with (?P<reason>...)
 

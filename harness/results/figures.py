@@ -24,6 +24,7 @@ CONNECTED = "connected"  # voip startVoip
 ENDED = "ended"  # voip endVoip
 WMPF_KILLED = "wmpf_killed"  # device: the instant the kill command ran (date read in the same shell)
 WMPF_BACK = "wmpf_back"  # device: WMPF up again with its listener registered (and activated)
+PHONE_TAP = "phone_tap"  # phone: the caller's phone logged the tap on Voice/Video (preferred over PLACED)
 PHONE_CALL_SENT = "phone_call_sent"  # phone: the caller's WeChat logged callWMPF's answer (on the phone's clock)
 
 
@@ -41,10 +42,11 @@ def latencies(events: dict[str, EventStamp], resolution_ms: float = 0.001) -> di
     """``{latency name: (ms, bound_ms)}`` for every figure whose two ends are in ``events``."""
     out: dict[str, tuple[float, float]] = {}
     e = events
-    if PLACED in e and RING in e:
-        out["push_to_ring"] = _host_span(e[PLACED], e[RING])
-    if PLACED in e and PHONE_CALL_SENT in e:  # the phone's share: tap → its callWMPF answered
-        out["tap_to_call_sent"] = _host_span(e[PLACED], e[PHONE_CALL_SENT])
+    placed = e.get(PHONE_TAP) or e.get(PLACED)  # the phone's own line of the tap when it logs one
+    if placed is not None and RING in e:
+        out["push_to_ring"] = _host_span(placed, e[RING])
+    if placed is not None and PHONE_CALL_SENT in e:  # the phone's share: tap → its callWMPF answered
+        out["tap_to_call_sent"] = _host_span(placed, e[PHONE_CALL_SENT])
     if PHONE_CALL_SENT in e and RING in e:  # spans two devices: the phone's bound plus the device's
         out["call_sent_to_ring"] = _host_span(e[PHONE_CALL_SENT], e[RING])
     if RING in e and ANSWERED in e:
@@ -56,8 +58,8 @@ def latencies(events: dict[str, EventStamp], resolution_ms: float = 0.001) -> di
         out["harness_reaction"] = _device_span(e[RING], tap, resolution_ms)
     if ANSWERED in e and CONNECTED in e:
         out["answer_to_connect"] = _device_span(e[ANSWERED], e[CONNECTED], resolution_ms)
-    if PLACED in e and CONNECTED in e:
-        out["push_to_connect"] = _host_span(e[PLACED], e[CONNECTED])
+    if placed is not None and CONNECTED in e:
+        out["push_to_connect"] = _host_span(placed, e[CONNECTED])
     if WMPF_KILLED in e and WMPF_BACK in e:
         out["wmpf_recovery"] = _device_span(e[WMPF_KILLED], e[WMPF_BACK], resolution_ms)
     return out
