@@ -101,3 +101,18 @@ def test_a_selector_matching_nothing_on_the_phone_is_one_lab_error_showing_the_s
     assert f"{path}: key 'ui.choose_device': selector {{'textContains': 'no such device WMPFSIM0000'}}" in lines[0]
     assert "the phone shows: com.tencent.mm: 'Call a device'" in lines[0]
     assert "'WMPF Learning Tablet (WMPFSIM0000)'" in lines[0]
+
+
+def test_a_step_the_caller_lacks_without_a_marker_is_a_skip_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "test_unmarked.py").write_text(
+        "def test_named_caller(call):\n"
+        "    with call.call() as c:\n"
+        "        c.place(caller_name='someone')\n")
+    proc = subprocess.run([sys.executable, "-m", "pytest", str(tmp_path / "test_unmarked.py"), "-p", "no:cacheprovider",
+                           "-q", "-rs", "--sim-time-scale", "0.1", "--adb-port", str(ADB_PORT + 660),
+                           "--sim-base-port", str(DEVICE_PORT + 1950), "--run-dir", str(tmp_path / "run")],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and "1 skipped" in out, out
+    assert "needs caller_name: the phone app caller cannot choose the caller's name" in out, out
+    assert not (tmp_path / "run" / "results.jsonl").exists() or not (tmp_path / "run" / "results.jsonl").read_text()

@@ -20,7 +20,7 @@ from harness.callers.base import Capability
 from harness.callers.lab_faults import HOW_TO_GET as FAULTS_HOW
 from harness.config.app_profile import AppProfile, load_profile
 from harness.config.capture import CaptureConfig, parse_capture
-from harness.errors import AppProfileError, ConfigError
+from harness.errors import AppProfileError, CapabilityMissing, ConfigError
 from harness.redact import install_log_redaction
 from harness.results.stats import format_table, latency_table
 from harness.results.writer import RESULTS_FILE, new_run_id, prepare_run_dir, read_results
@@ -161,6 +161,15 @@ def pytest_runtest_setup(item: pytest.Item):  # type: ignore[no-untyped-def]
         if missing is not None:
             pytest.skip(missing)
     return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):  # type: ignore[no-untyped-def]
+    """A step the caller lacks that no marker announced is still a skip naming the capability, not an error."""
+    try:
+        return (yield)
+    except CapabilityMissing as exc:
+        pytest.skip(str(exc))
 
 
 class _XdistHooks:

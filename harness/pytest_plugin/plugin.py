@@ -95,6 +95,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 pytest_configure = hooks.pytest_configure
 pytest_collection_finish = hooks.pytest_collection_finish
 pytest_runtest_setup = hooks.pytest_runtest_setup
+pytest_runtest_call = hooks.pytest_runtest_call
 pytest_report_header = hooks.pytest_report_header
 pytest_runtest_makereport = hooks.pytest_runtest_makereport
 pytest_terminal_summary = hooks.pytest_terminal_summary
