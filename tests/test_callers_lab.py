@@ -97,3 +97,14 @@ def test_suite_with_the_broadcast_caller_skips_every_connected_call_by_capabilit
     passed = [c.get("name") for c in cases if outcome(c)[0] == "passed"]
     assert any(n.startswith("test_malformed_push_by_broadcast") for n in passed), passed
     assert "test_device_declines" in passed
+
+
+def test_an_absent_caller_phone_is_one_lab_error_at_start(sim_lab: list[dict], adb_server: AdbServer,
+                                                          tmp_path: Path) -> None:
+    device = next(d for d in sim_lab if d["role"] == "device")
+    proc, cases = run_suite(tmp_path, "--serial", device["serial"], "--caller-serial", "NO-SUCH-PHONE",
+                            "--adb-port", str(adb_server.port), "--caller-profile", "sim-wechat")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 3, out[-3000:]
+    lines = [line for line in out.splitlines() if "device NO-SUCH-PHONE is not connected" in line]
+    assert len(lines) == 1 and "lab error: the caller (phone app on NO-SUCH-PHONE" in lines[0], out[-3000:]
