@@ -102,7 +102,7 @@ def test_suite_with_the_broadcast_caller_skips_every_connected_call_by_capabilit
 def test_an_absent_caller_phone_is_one_lab_error_at_start(sim_lab: list[dict], adb_server: AdbServer,
                                                           tmp_path: Path) -> None:
     device = next(d for d in sim_lab if d["role"] == "device")
-    proc, cases = run_suite(tmp_path, "--serial", device["serial"], "--caller-serial", "NO-SUCH-PHONE",
+    proc, _cases = run_suite(tmp_path, "--serial", device["serial"], "--caller-serial", "NO-SUCH-PHONE",
                             "--adb-port", str(adb_server.port), "--caller-profile", "sim-wechat")
     out = proc.stdout + proc.stderr
     assert proc.returncode == 3, out[-3000:]
