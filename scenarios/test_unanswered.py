@@ -80,12 +80,12 @@ def test_caller_never_joins(call: CallDriver, lab_faults: LabFaults) -> None:
 def test_busy_second_call(call: CallDriver) -> None:
     """A second call during a call is refused busy; the first call goes on undisturbed."""
     with call.call() as first:
-        first.place(caller_name="first caller")
+        first.place()
         first.wait_ring()
         first.answer()
         first.wait_connected()
         with call.call() as second:
-            second.place(caller_name="second caller")
+            second.place()
             second.expect_busy()
         first.hold()
         first.hang_up("device")

@@ -1,8 +1,9 @@
 """The whole scenario suite the way a lab runs it, against the simulator, through each kind of caller.
 
-``wmpf-hil sim --devices 1 --phones 1`` stands in for a lab's WMPF device and its phone running WeChat, on an
+``wmpf-hil sim --devices 1 --phones 2`` stands in for a lab's WMPF device and its phones running WeChat, on an
 isolated adb server; ``pytest scenarios --serial DEV --caller-serial PHONE`` (app and caller profiles named)
-must then pass, report the expected failure stage, or skip naming the missing capability — no errors. With
+must then pass, report the expected failure stage, or skip naming the missing capability — no errors; with
+the second phone (``--caller-serial`` twice) the busy scenario's second call comes from it. With
 the broadcast caller every scenario that needs a connected call skips, by capability.
 """
 
@@ -29,13 +30,13 @@ NOT_ON_THIS_DEVICE = ["--deselect", "scenarios/test_answer.py::test_auto_answer"
 
 @pytest.fixture(scope="module")
 def sim_lab(adb_server: AdbServer) -> Iterator[list[dict]]:
-    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "sim", "--devices", "1", "--phones", "1",
+    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "sim", "--devices", "1", "--phones", "2",
                              "--adb-port", str(adb_server.port), "--adb", adb_server.adb_path,
                              "--base-port", str(DEVICE_PORT + 2100), "--time-scale", "0.1"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=adb_server.env)
     try:
         assert proc.stdout is not None
-        lines = [json.loads(proc.stdout.readline()) for _ in range(2)]
+        lines = [json.loads(proc.stdout.readline()) for _ in range(3)]
         yield lines
     finally:
         proc.terminate()
@@ -58,11 +59,12 @@ def outcome(case: ET.Element) -> tuple[str, str]:
     return "passed", ""
 
 
+@pytest.mark.parametrize("phones", [1, 2])
 def test_whole_suite_through_the_phone_app_caller_on_a_lab(sim_lab: list[dict], adb_server: AdbServer,
-                                                           tmp_path: Path) -> None:
+                                                           tmp_path: Path, phones: int) -> None:
     device = next(d for d in sim_lab if d["role"] == "device")
-    phone = next(d for d in sim_lab if d["role"] == "phone")
-    proc, cases = run_suite(tmp_path, "--serial", device["serial"], "--caller-serial", phone["serial"],
+    serials = [arg for d in sim_lab if d["role"] == "phone" for arg in ("--caller-serial", d["serial"])]
+    proc, cases = run_suite(tmp_path, "--serial", device["serial"], *serials[:2 * phones],
                             "--adb-port", str(adb_server.port), "--app-profile", "default",
                             "--caller-profile", "sim-wechat", *NOT_ON_THIS_DEVICE)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
@@ -72,11 +74,16 @@ def test_whole_suite_through_the_phone_app_caller_on_a_lab(sim_lab: list[dict], 
         assert kind in ("passed", "skipped"), (case.get("name"), kind, message)
         if kind == "skipped":
             assert "needs " in message, (case.get("name"), message)  # names the missing capability
+    busy = next(c for c in cases if c.get("name") == "test_busy_second_call")
+    assert outcome(busy)[0] == ("passed" if phones == 2 else "skipped"), outcome(busy)
+    if phones == 1:
+        assert "--caller-serial twice" in outcome(busy)[1], outcome(busy)
     records = [json.loads(line) for line in (tmp_path / "run" / "results.jsonl").read_text().splitlines()]
     assert records and all(r["extra"].get("caller") in ("phone app", "broadcast") for r in records)
     for record in records:
         assert record["outcome"] == "passed" or record["extra"].get("failure_proof"), record
-        if record["outcome"] == "passed" and record["extra"]["caller"] == "phone app":
+        if record["outcome"] == "passed" and record["extra"]["caller"] == "phone app" \
+                and "ring_shown" in record["events"]:  # (a busy call never rings)
             assert {"push_to_ring", "tap_to_call_sent", "call_sent_to_ring"} <= set(record["latencies"]), record
             assert record["events"]["placed"]["source"] == "host"
             assert record["events"]["phone_call_sent"]["source"] == "phone"

@@ -19,6 +19,7 @@ from harness.callers.broadcast import BroadcastCaller
 from harness.callers.lab_faults import LabFaults
 from harness.callers.phone import Phone
 from harness.callers.phone_app import PhoneAppCaller
+from harness.callers.pool import CallerPool
 from harness.config.caller_profile import SIM_PROFILE, CallerProfile, load_caller_profile
 from harness.device.session import DeviceSession
 from harness.errors import HarnessError
@@ -42,6 +43,7 @@ class CallerOptions:
 
     kind: str | None = None  # --caller
     caller_serial: str | None = None  # --caller-serial
+    more_caller_serials: tuple[str, ...] = ()  # --caller-serial given again: more phones (a second, busy, call)
     caller_profile: str | None = None  # --caller-profile
     phone_url: str | None = None  # --phone-url (the phone bot API)
     faults_url: str | None = None  # --lab-faults-url (default: the phone bot URL)
@@ -56,11 +58,12 @@ class CallerChoice:
     phone_url: str | None = None
     faults_url: str | None = None
     device_name: str | None = None
+    more_caller_serials: tuple[str, ...] = ()
 
     def describe(self) -> str:
         if self.kind == "phone_app":
-            return f"phone app on {self.caller_serial or 'the simulated phone'} ({self.caller_profile.source})" \
-                if self.caller_profile else "phone app"
+            phones = ", ".join([self.caller_serial or "the simulated phone", *self.more_caller_serials])
+            return f"phone app on {phones} ({self.caller_profile.source})" if self.caller_profile else "phone app"
         if self.kind == "phone_bot":
             return f"phone bot at {self.phone_url or 'the simulator'}"
         return "broadcast"
@@ -91,7 +94,7 @@ def choose(options: CallerOptions, app_profile: AppProfile, *, simulated: bool) 
     if kind == "phone_bot" and not options.phone_url and not simulated:
         raise CallerUsageError("the phone-bot caller needs --phone-url URL (docs/phone-bot-api.md)")
     return CallerChoice(kind, options.caller_serial, profile, options.phone_url,
-                        options.faults_url or options.phone_url, options.device_name)
+                        options.faults_url or options.phone_url, options.device_name, options.more_caller_serials)
 
 
 def for_lab(choice: CallerChoice, lab: Lab) -> CallerChoice:
@@ -99,9 +102,11 @@ def for_lab(choice: CallerChoice, lab: Lab) -> CallerChoice:
     if lab.simulator is None:
         return choice
     bot = lab.simulator.phone_url
-    serial = choice.caller_serial or (lab.phone_serials[0] if lab.phone_serials else None)
+    serial, more = choice.caller_serial, choice.more_caller_serials
+    if serial is None and lab.phone_serials:
+        serial, more = lab.phone_serials[0], tuple(lab.phone_serials[1:])
     return CallerChoice(choice.kind, serial, choice.caller_profile, choice.phone_url or bot,
-                        choice.faults_url or bot, choice.device_name)
+                        choice.faults_url or bot, choice.device_name, more)
 
 
 def build_caller(choice: CallerChoice, lab: Lab, session: DeviceSession, app_profile: AppProfile) -> Caller:
@@ -117,10 +122,22 @@ def build_caller(choice: CallerChoice, lab: Lab, session: DeviceSession, app_pro
         return PhoneBotCaller(Phone(choice.phone_url), sn)
     if not choice.caller_serial or choice.caller_profile is None:
         raise CallerUsageError(f"the phone-app caller has no phone: {HOW}")
-    lab.device(choice.caller_serial)  # online, or a LabError listing what is connected
-    phone = DeviceSession(choice.caller_serial, adb_port=lab.adb.port)
+    members: list[Caller] = []
     try:
-        caller = PhoneAppCaller(phone, choice.caller_profile, device_sn=sn, device_name=choice.device_name or "")
+        for serial in (choice.caller_serial, *choice.more_caller_serials):
+            members.append(_phone_app(serial, choice.caller_profile, lab, sn, choice.device_name or ""))
+    except BaseException:
+        for member in members:
+            member.close()
+        raise
+    return members[0] if len(members) == 1 else CallerPool(members)
+
+
+def _phone_app(serial: str, profile: CallerProfile, lab: Lab, sn: str, device_name: str) -> PhoneAppCaller:
+    lab.device(serial)  # online, or a LabError listing what is connected
+    phone = DeviceSession(serial, adb_port=lab.adb.port)
+    try:
+        caller = PhoneAppCaller(phone, profile, device_sn=sn, device_name=device_name)
         phone.clock.estimate()  # the phone's own clock sync, before its first event is mapped
         caller.check()
     except BaseException:

@@ -41,6 +41,8 @@ class PhoneAppCaller(CallerBase):
                   "docs/phone-bot-api.md)")
 
     def how(self, capability: Capability) -> str:
+        if capability is Capability.CONCURRENT_CALLS:
+            return "give a second phone (--caller-serial twice) or use a phone bot (--caller phone_bot)"
         if capability is Capability.AUTO_ANSWER:
             return (f"{self.profile.source} has no ui.auto_answer: add the Mini Program's auto-answer switch "
                     f"(fixtures/callers/README.md)")

@@ -101,6 +101,7 @@ class Lab:
         return Lab(dataclasses.replace(
             self.config, serials=[], adb_port=self.adb.port, adb_path=self.adb.adb_path, sim_devices=1,
             sim_profile=profile, sim_base_port=self.config.sim_base_port + 50,
+            sim_phones=min(self.config.sim_phones, 1),
             truth_dir=truth_dir or self.config.truth_dir, shared_adb=True))
 
     def client(self) -> adbutils.AdbClient:

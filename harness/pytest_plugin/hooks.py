@@ -106,7 +106,9 @@ def _check_numbers(config: pytest.Config) -> None:
 
 
 def _caller_options(config: pytest.Config) -> CallerOptions:
-    return CallerOptions(kind=config.getoption("--caller"), caller_serial=config.getoption("--caller-serial"),
+    serials = list(config.getoption("--caller-serial") or [])
+    return CallerOptions(kind=config.getoption("--caller"), caller_serial=serials[0] if serials else None,
+                         more_caller_serials=tuple(serials[1:]),
                          caller_profile=config.getoption("--caller-profile"),
                          phone_url=config.getoption("--phone-url"), faults_url=config.getoption("--lab-faults-url"),
                          device_name=config.getoption("--device-name"))

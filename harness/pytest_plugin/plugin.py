@@ -40,6 +40,8 @@ from harness.results.writer import ResultsWriter
 # The report, JUnit properties and gates: options and hooks of their own (harness/report/pytest_plugin.py).
 pytest_plugins = ["harness.pytest_plugin.report"]
 
+# Simulated phones running WeChat when the caller is the phone app: the second places the busy scenario's call.
+SIM_PHONES = 2
 # Per-worker port spacing, so parallel workers never race for the same adb server or device port.
 WORKER_ADB_PORT_STEP = 10
 WORKER_DEVICE_PORT_STEP = 100
@@ -68,8 +70,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="how calls are placed: phone_app (a phone running WeChat, --caller-serial), phone_bot (the "
                          "phone bot API, --phone-url) or broadcast (debug builds); default: the app profile's "
                          "call.method (on the simulator: its phone, through the phone app)")
-    group.addoption("--caller-serial", default=None, metavar="SERIAL",
-                    help="adb serial of the caller's phone running WeChat (the phone-app caller)")
+    group.addoption("--caller-serial", action="append", default=[], metavar="SERIAL",
+                    help="adb serial of the caller's phone running WeChat (the phone-app caller); give it twice for "
+                         "a second phone (a second call during a call: the busy scenario)")
     group.addoption("--caller-profile", default=None, metavar="NAME|TOML",
                     help="caller profile: how to open the caller Mini Program and its selectors (a name in "
                          "fixtures/callers, or a TOML path); default on the simulator: sim-wechat")
@@ -115,7 +118,7 @@ def lab_config(config: pytest.Config, serials: list[str] | None = None, truth_di
         sim_profile=config.getoption("--sim-profile"),
         sim_base_port=config.getoption("--sim-base-port") + WORKER_DEVICE_PORT_STEP * index,
         sim_time_scale=config.getoption("--sim-time-scale"),
-        sim_phones=1 if not serials and hooks.caller_choice_of(config).kind == "phone_app" else 0,
+        sim_phones=SIM_PHONES if not serials and hooks.caller_choice_of(config).kind == "phone_app" else 0,
         truth_dir=truth_dir,
     )
 
