@@ -63,7 +63,7 @@ def test_caller_never_joins(call: CallDriver, lab_faults: LabFaults) -> None:
     """The device answers, the caller never joins: the plugin aborts after 20 s; the harness says not_connected."""
     lab_faults.caller_plan(joins=False)
     try:
-        with call.call() as c:
+        with call.call(expect_failure=Stage.NOT_CONNECTED) as c:
             c.place()
             c.wait_ring()
             c.answer()

@@ -25,7 +25,7 @@ from harness.callers.phone_app import PhoneAppCaller
 from harness.cli.target import add_target_arguments, open_lab
 from harness.config.app_profile import load_profile
 from harness.device.session import DeviceSession
-from harness.errors import ConfigError, HarnessError
+from harness.errors import ConfigError, HarnessError, LabError
 from harness.results.records import CallRecord, Outcome
 
 EXIT = {Outcome.PASSED: 0, Outcome.FAILED: 1, Outcome.LAB_ERROR: 3}
@@ -127,6 +127,9 @@ def run(args: argparse.Namespace) -> int:
                 phone_lines = _phone_lines(rig.caller, mark)
             finally:
                 rig.caller.close()
+    except LabError as exc:
+        print(f"wmpf-hil inject: lab error: {exc}", file=sys.stderr)
+        return 3
     except (HarnessError, ConfigError) as exc:
         print(f"wmpf-hil inject: {exc}", file=sys.stderr)
         return 2
