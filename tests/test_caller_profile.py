@@ -3,6 +3,7 @@ the selector and what the phone shows), said once at start — never one error p
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -114,6 +115,8 @@ def test_a_step_the_caller_lacks_without_a_marker_is_a_skip_naming_it(tmp_path: 
                            "--sim-base-port", str(DEVICE_PORT + 1950), "--run-dir", str(tmp_path / "run")],
                           capture_output=True, text=True, timeout=300, cwd=ROOT)
     out = proc.stdout + proc.stderr
-    assert proc.returncode == 0 and "1 skipped" in out, out
+    assert "1 skipped" in out and " error" not in out.lower().replace("lab_error", ""), out
     assert "needs caller_name: the phone app caller cannot choose the caller's name" in out, out
-    assert not (tmp_path / "run" / "results.jsonl").exists() or not (tmp_path / "run" / "results.jsonl").read_text()
+    records = [json.loads(line) for line in (tmp_path / "run" / "results.jsonl").read_text().splitlines()]
+    records = [r for r in records if "outcome" in r]
+    assert len(records) == 1 and records[0]["error"].startswith("not run: needs caller_name"), records

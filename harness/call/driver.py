@@ -141,10 +141,6 @@ class Call:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
         if self.written:
             return False
-        if isinstance(exc, CapabilityMissing) and self.placement is None:
-            self.written = True  # nothing reached the device: no call to record; the plugin skips the test
-            if self.capture is not None:
-                self.capture.finish(self.record, judge=False)
             return False
         suppress = False
         interrupted = exc is not None and not isinstance(exc, Exception)
@@ -156,6 +152,8 @@ class Call:
             suppress = True
         elif interrupted:  # KeyboardInterrupt (SIGINT; SIGTERM through the plugin), SystemExit: record, re-raise
             self.record.lab_error(f"interrupted ({type(exc).__name__}) after the call reached {self.record.reached}")
+        elif isinstance(exc, CapabilityMissing):  # the caller cannot do a step (the plugin skips the scenario)
+            self.record.lab_error(f"not run: {exc} (reached {self.record.reached})")
         elif exc is not None:
             self.record.lab_error(f"harness error {type(exc).__name__}: {exc} (reached {self.record.reached})")
         if not interrupted:
