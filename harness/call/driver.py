@@ -136,7 +136,8 @@ class Call:
 
     def subject(self) -> CallSubject:
         """The narrow view of this call that its evidence collector gets."""
-        return CallSubject(self.record, self.rig.session, self.mark, self.profile.wmpf_package)
+        return CallSubject(self.record, self.rig.session, self.mark, self.profile.wmpf_package,
+                           self.profile.host_package)
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
         if self.written:

@@ -43,7 +43,9 @@ from harness.results.records import HARDWARE, SIMULATED, CallRecord
 from harness.results.writer import ResultsWriter
 
 # The report, JUnit properties and gates: options and hooks of their own (harness/report/pytest_plugin.py).
-pytest_plugins = ["harness.pytest_plugin.report"]
+# Farm labels and history (farm.py), lab-error reruns (reruns.py), Allure attachments (allure.py).
+pytest_plugins = ["harness.pytest_plugin.report", "harness.pytest_plugin.farm", "harness.pytest_plugin.reruns",
+                  "harness.pytest_plugin.allure"]
 
 log = logging.getLogger("harness.pytest_plugin")
 
@@ -147,9 +149,12 @@ def run_dir(pytestconfig: pytest.Config) -> Path:
 
 
 @pytest.fixture(scope="session")
-def results(run_dir: Path) -> Iterator[ResultsWriter]:
-    """The run's crash-safe call record stream (one fsynced JSON line per call)."""
-    with ResultsWriter.for_run(run_dir) as writer:
+def results(run_dir: Path, pytestconfig: pytest.Config) -> Iterator[ResultsWriter]:
+    """The run's crash-safe call record stream (one fsynced JSON line per call), each record stamped with the
+    run's shard, host and build labels and the scenario's attempt (:mod:`harness.pytest_plugin.farm`)."""
+    from harness.pytest_plugin import farm  # a pytest_plugins module: imported by pytest first, for its rewriting
+
+    with farm.labelled_writer(run_dir, pytestconfig) as writer:
         yield writer
 
 
@@ -315,6 +320,9 @@ def call(rig: Rig, spare_devices: SpareDevices, request: pytest.FixtureRequest) 
         records.append(record.to_dict())
 
     rig.on_record = on_record
+    attempt = getattr(rig.results, "attempt", None)  # --lab-reruns: which attempt of the scenario this is
+    if attempt is not None:
+        rig.results.attempt = getattr(request.node, "wmpf_attempt", 1)  # type: ignore[union-attr]
     try:
         yield CallDriver(rig, request.node.name, test_id=request.node.nodeid)
     finally:
