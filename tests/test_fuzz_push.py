@@ -24,7 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import simulator
-from harness.callers.injectors import MAX_SHELL_COMMAND_BYTES, BroadcastInjector
+from harness.callers.broadcast import MAX_SHELL_COMMAND_BYTES, BroadcastInjector
 from harness.callers.phone import Phone, PhoneApiError
 from harness.callers.push import CallPush
 from harness.config.app_profile import load_profile

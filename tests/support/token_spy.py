@@ -19,7 +19,10 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
     if "rig" in getattr(item, "fixturenames", ()):
         with contextlib.suppress(Exception):  # a test whose rig failed to set up has no token to note
             rig = item._request.getfixturevalue("rig")  # type: ignore[attr-defined]
-            token = rig.phone.device(rig.sn).get("pushToken") if rig.phone is not None else None
+            # the phone API client: on the rig's lab-faults interface or its caller (harness.callers)
+            phones = [getattr(owner, "phone", None) for owner in (rig, rig.faults, rig.caller) if owner is not None]
+            phone = next((p for p in phones if hasattr(p, "device")), None)
+            token = phone.device(rig.sn).get("pushToken") if phone is not None else None
             if token:
                 with open(os.environ["WMPF_TEST_TOKEN_FILE"], "a", encoding="utf-8") as out:
                     out.write(token + "\n")
