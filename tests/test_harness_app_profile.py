@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.config.app_profile import APPS_DIR, load_profile
+from harness.config.app_profile import DEFAULT_PROFILE, load_profile
 from harness.errors import AppProfileError
 
-DEFAULT_TEXT = (APPS_DIR / "default.toml").read_text(encoding="utf-8")
+DEFAULT_TEXT = DEFAULT_PROFILE.read_text(encoding="utf-8")
 
 
 def test_bundled_profiles_load() -> None:

@@ -84,7 +84,8 @@ class Call:
         self.mark = 0
         self.placement: Placement | None = None
         self.room: str | None = None
-        self.auto_answer = False
+        self.auto_answer = False  # the app answers by itself (profile answer "auto"): nothing is tapped
+        self.answer_selector = "answer"  # the profile selector tapped to answer
         self.seen: dict[str, CallEvent] = {}
         self.written = False
         self.capture: CallCapture | None = None
@@ -104,7 +105,10 @@ class Call:
         """Start this call's pcap (when the lab captures); a required capture that cannot start is a lab error,
         recorded before it propagates."""
         try:
-            self.capture = CallCapture.begin(self.rig.session, self.rig.capture, self.rig.capture_dir, self.record)
+            media = self.profile.media
+            self.capture = CallCapture.begin(self.rig.session, self.rig.capture, self.rig.capture_dir, self.record,
+                                             media_format=media.format, min_packets=media.min_packets,
+                                             rooted=lambda: self.rig.rooted)
         except LabError as exc:
             self.record.lab_error(f"capture: {exc}")
             self.finish()
@@ -197,6 +201,8 @@ class Call:
         if via not in ("phone", "broadcast"):
             raise InjectionError(f"unknown call route {via!r}: use 'phone' or 'broadcast'")
         self.auto_answer = profile.answer == "auto" if auto_answer is None else auto_answer
+        # isClickedHangOnBtn=1 is the host app's to add when its own incoming UI was answered (call-wmpf.html
+        # §2.3); the caller never sends it.
         room_type = room_type or profile.room_type
         caller = caller_name if caller_name is not None else profile.caller_name
         try:
@@ -205,7 +211,7 @@ class Call:
                     raise InjectionError("the app profile places calls through a phone API but none is "
                                          "configured: pass --phone-url (or use a broadcast profile)")
                 placement = PhoneInjector(self.rig.phone, self.rig.sn).call(
-                    room_type=room_type, caller_name=caller, auto_answer=self.auto_answer,
+                    room_type=room_type, caller_name=caller, auto_answer=False,
                     env_version=profile.env_version, sim=sim, custom_query=custom_query)
             else:
                 if sim:
@@ -225,7 +231,7 @@ class Call:
         room = f"{ROOM_PREFIX}{time.time_ns() // 1000}"
         return CallPush(room_type=room_type, group_id=room, listener_id=self.rig.sn, caller_name=caller,
                         appid=appid, app_type=app_type, custom_query=dict(custom_query or {}),
-                        auto_answer=self.auto_answer)
+                        auto_answer=False)
 
     def broadcast(self, push: CallPush | str) -> Placement:
         if self.profile.broadcast is None:
@@ -335,7 +341,8 @@ class Call:
         since = ring.seq if ring is not None else self.mark
         if not self.auto_answer:
             try:
-                tap = self.rig.ui.tap("answer", self.profile.selector("answer"), self.rig.bound("ui"))
+                tap = self.rig.ui.tap(self.answer_selector, self.profile.selector(self.answer_selector),
+                                      self.rig.bound("ui"))
             except UiElementMissing as exc:
                 raise self._timeout(Stage.ANSWER_FAILED, str(exc)) from None
             self.stamp_host(figures.TAP_HOST, tap.host_ns, tap.bound_ns)
@@ -566,12 +573,20 @@ class CallDriver:
     def run(self, *, answer: str | None = None, hang_up: str = "device", hold_s: float | None = None,
             room_type: str | None = None, caller_name: str | None = None,
             sim: dict[str, Any] | None = None, extra: dict[str, Any] | None = None) -> CallRecord:
-        """Place, ring, answer (``tap`` or ``auto``; default per profile), connect, hold, hang up, verify.
+        """Place, ring, answer, connect, hold, hang up, verify.
 
-        ``extra`` is stored in the record (e.g. ``{"start": "cold"}``) before it is written.
+        ``answer``: ``tap`` (the profile's Answer, whichever alternative shows), ``notification`` (only the host
+        app's own incoming notification, ``ui.notification_answer``: the host then launches the call page with
+        ``isClickedHangOnBtn=1`` and nothing more is tapped) or ``auto`` (the app answers by itself); default
+        per profile. ``extra`` is stored in the record (e.g. ``{"start": "cold"}``) before it is written.
         """
+        if answer not in (None, "tap", "auto", "notification"):
+            raise ValueError(f"answer must be 'tap', 'notification' or 'auto', got {answer!r}")
         with self.call() as call:
             call.record.extra.update(extra or {})
+            if answer == "notification":
+                call.answer_selector = "notification_answer"
+                call.record.extra["answered_via"] = "notification"
             call.place(room_type=room_type, caller_name=caller_name,
                        auto_answer=None if answer is None else answer == "auto", sim=sim)
             call.wait_ring()

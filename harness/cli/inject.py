@@ -1,7 +1,8 @@
 """``wmpf-hil inject``: place one call on a device and print its timeline and latencies (local repro).
 
 The same driver as the scenario suite: the call is placed (the phone API, or the app's debug broadcast),
-answered (a timed tap on Answer, or ``--auto-answer``: the push carries ``isClickedHangOnBtn=1``), held,
+answered (a timed tap on Answer, or ``--auto-answer``: through the host app's own incoming notification, which
+launches the call page with ``isClickedHangOnBtn=1``, as call-wmpf.html describes), held,
 hung up and its end mode verified; every event is shown on the device clock relative to the moment the call
 was placed, with the bound of each figure. Exit status 0 passed, 1 failed (the stage is printed), 3 lab error.
 """
@@ -17,7 +18,7 @@ from harness.call.rig import Rig
 from harness.call.timeline import Timeline
 from harness.callers.phone import Phone
 from harness.cli.target import add_target_arguments, open_lab
-from harness.config.app_profile import load_profile
+from harness.config.app_profile import AppProfile, load_profile
 from harness.device.session import DeviceSession
 from harness.errors import HarnessError
 from harness.results.records import CallRecord, Outcome
@@ -30,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_target_arguments(p)
     p.add_argument("--room", choices=("video", "voice"), default=None, help="room type (default: app profile)")
     p.add_argument("--caller", default=None, metavar="NAME", help="caller name shown on the device")
-    p.add_argument("--auto-answer", action="store_true", help="answer through isClickedHangOnBtn=1, no tap")
+    p.add_argument("--auto-answer", action="store_true",
+                   help="answer through the host app's incoming notification (isClickedHangOnBtn=1)")
     p.add_argument("--hang-up", choices=("device", "phone"), default="device", help="who hangs up")
     p.add_argument("--hold", type=float, default=None, metavar="S", help="seconds to hold the connected call")
     p.add_argument("--app-profile", default=None, metavar="NAME|TOML", help="app profile (default: default)")
@@ -43,6 +45,8 @@ def print_call(record: CallRecord) -> None:
           + (f" at {record.stage.value}" if record.stage else ""))
     if record.error:
         print(f"  {record.error}")
+    if record.extra.get("answered_via") == "notification":
+        print("answered through the host app's incoming notification (isClickedHangOnBtn=1, no call-page tap)")
     placed = record.events.get("placed")
     origin = placed.device_ms if placed else min((e.device_ms for e in record.events.values()), default=0.0)
     print("timeline (device clock, ms after the call was placed):")
@@ -55,14 +59,17 @@ def print_call(record: CallRecord) -> None:
         print(f"clock offset bound: ±{record.offset_bound_ms:.3f} ms; lab retries: {record.retries}")
 
 
+def _answer_mode(profile: AppProfile, auto_answer: bool) -> str:
+    """``--auto-answer``: the app's own auto-answer, else its incoming notification; else a tap on Answer."""
+    if not auto_answer:
+        return "tap"
+    return "auto" if profile.answer == "auto" else "notification"
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         profile = load_profile(args.app_profile)
-        # A simulated host app that shows its own incoming screen rings before the call page sees the push's
-        # isClickedHangOnBtn=1; for --auto-answer the simulated device opens the call page directly, as the
-        # auto-answer scenario's device does. A real device is used as it is.
-        overrides = {"host_app": {"incoming_ui": "direct"}} if args.auto_answer else None
-        with open_lab(args, sim_overrides=overrides) as lab:
+        with open_lab(args) as lab:
             url = args.phone_url or (lab.simulator.devices[0].phone if lab.simulator else None)
             with DeviceSession(lab.serials[0], adb_port=lab.adb.port) as session:
                 rig = Rig(session=session, timeline=Timeline(session, profile), profile=profile,
@@ -71,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
                 wait_ready(rig)
                 rig.warm_up()
                 record = CallDriver(rig, "wmpf-hil inject").run(
-                    room_type=args.room, caller_name=args.caller, answer="auto" if args.auto_answer else "tap",
+                    room_type=args.room, caller_name=args.caller, answer=_answer_mode(profile, args.auto_answer),
                     hang_up=args.hang_up, hold_s=args.hold)
     except HarnessError as exc:
         print(f"wmpf-hil inject: {exc}", file=sys.stderr)

@@ -11,11 +11,12 @@ every problem in one pass. The format is documented in ``fixtures/apps/README.md
 
 from __future__ import annotations
 
+import builtins
 import re
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import AfterValidator, Field, PrivateAttr, field_validator, model_validator
 
 from harness.config.capture import CaptureConfig
 from harness.config.locations import FIXTURES_DIR
@@ -23,13 +24,19 @@ from harness.config.schema import KeyedError, Regex, Schema, as_tuple, load, mat
 from harness.errors import AppProfileError
 
 APPS_DIR = FIXTURES_DIR / "apps"
-DEFAULT_PROFILE = APPS_DIR / "default.toml"
+SIM_PROFILE_NAME = "wmpf-sim-tablet"  # the simulator's own host app; the default only without --serial
+DEFAULT_PROFILE = APPS_DIR / f"{SIM_PROFILE_NAME}.toml"
 
 CALL_METHODS = ("phone", "broadcast")
 ANSWER_MODES = ("tap", "auto")
 END_MODES = ("end_page", "background", "exit")
 ROOM_TYPES = ("voice", "video")
 ENV_VERSIONS = ("release", "develop", "trial")
+INCOMING_UIS = ("host", "direct")
+ROOT_MODES = ("auto", "yes", "no")
+MEDIA_FORMATS = ("udp", "rtp")
+# onVoipEvent data fields an app may log (onVoipEvent.html); a name-only line carries none.
+EVENT_DETAILS = ("status", "origin", "keepTime", "error", "roomId")
 # Patterns every profile must define; the rest are optional (scenarios that need one say so).
 REQUIRED_PATTERNS = ("push_received", "ring_shown", "voip_event", "wmpf_started", "listener_registered")
 KNOWN_PATTERNS = (*REQUIRED_PATTERNS, "push_ignored", "push_dropped", "answer_tapped", "broadcast_received",
@@ -167,6 +174,9 @@ class Ui(Schema):
     answer: Selectors
     decline: Selectors
     hang_up: Selectors
+    # The host app's own incoming notification (or screen): answering it launches the call page with
+    # isClickedHangOnBtn=1 (call-wmpf.html §2.3). Absent: the app opens the call page directly.
+    notification_answer: Selectors | None = None
 
 class AppTable(Schema):
     """``[app]``: the packages under test."""
@@ -185,6 +195,7 @@ class CallTable(Schema):
     room_type: Annotated[str, one_of(*ROOM_TYPES)] = "video"
     caller_name: str = "wmpf-hil"
     answer: Annotated[str, one_of(*ANSWER_MODES)] = "tap"
+    incoming_ui: Annotated[str, one_of(*INCOMING_UIS)] = "host"
     end_mode: Annotated[str, one_of(*END_MODES)] = "background"
     env_version: Annotated[str, one_of(*ENV_VERSIONS)] = "release"
 
@@ -198,6 +209,69 @@ class BroadcastConfig(Schema):
     component: Annotated[str, matching(lambda s: bool(re.fullmatch(r"[\w.]+/[\w.$]+", s)),
                                        "package/.Receiver")] | None = None
     package: Package | None = None
+
+class SnSource(Schema):
+    """Where the device SN (the push's ``listenerId``, the SN WMPF registers) is read: exactly one key."""
+
+    property: Annotated[str, matching(lambda s: bool(re.fullmatch(r"[\w.\-]+", s)), "a property name")] | None = None
+    file: Annotated[str, matching(lambda s: s.startswith("/") and not any(c in s for c in "'\"`$;&|\n "),
+                                  "an absolute device path without spaces or shell characters")] | None = None
+    command: NonEmpty | None = None
+    literal: NonEmpty | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> SnSource:
+        given = [k for k, v in self.model_dump().items() if v is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of property, file, command, literal"
+                             + (f" (got {', '.join(given)})" if given else ""))
+        return self
+
+    @builtins.property  # ``property`` is a key of this table
+    def kind(self) -> str:
+        return next(k for k, v in self.model_dump().items() if v is not None)
+
+    @builtins.property
+    def value(self) -> str:
+        return str(getattr(self, self.kind))
+
+
+class DeviceTable(Schema):
+    """``[device]``: what the harness may assume about the device itself."""
+
+    sn: SnSource = SnSource(property="ro.serialno")
+    root: Annotated[str, one_of(*ROOT_MODES)] = "auto"  # auto: probe ``su 0 id -u`` once
+    ready: Annotated[list[str], Field(min_length=1)] = Field(default_factory=lambda: ["listener_registered"])
+
+    @field_validator("ready")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if name not in KNOWN_PATTERNS:
+                raise ValueError(f"{name!r} is not a pattern name; known: {', '.join(KNOWN_PATTERNS)}")
+        return value
+
+
+class EventsTable(Schema):
+    """``[events]``: which ``onVoipEvent`` details the app's log lines carry (scenarios assert only these)."""
+
+    details: Annotated[list[str], AfterValidator(lambda v: _subset(v, EVENT_DETAILS))] = Field(
+        default_factory=lambda: list(EVENT_DETAILS))
+
+
+class MediaTable(Schema):
+    """``[media]``: what the call's media looks like on the wire (WeChat does not document it)."""
+
+    format: Annotated[str, one_of(*MEDIA_FORMATS)] = "udp"  # udp: flows only; rtp: also RTP loss/jitter/gaps
+    min_packets: Annotated[int, Field(ge=1)] = 10  # per direction, for a call to count as having media
+
+
+def _subset(value: list[str], known: tuple[str, ...]) -> list[str]:
+    for item in value:
+        if item not in known:
+            raise ValueError(f"{item!r} is not one of {', '.join(map(repr, known))}")
+    return value
+
 
 class Bounds(Schema):
     """``[bounds]``: seconds each wait may take before the call fails at that stage."""
@@ -222,6 +296,9 @@ class AppProfile(Schema):
     ui: Ui
     bounds: Bounds = Bounds()
     capture: CaptureConfig | None = None
+    device: DeviceTable = DeviceTable()
+    events: EventsTable = EventsTable()
+    media: MediaTable = MediaTable()
     _source: str = PrivateAttr(default="<profile>")
 
     @model_validator(mode="before")
@@ -238,6 +315,9 @@ class AppProfile(Schema):
         if self.call.method == "broadcast" and self.app.miniprogram_appid is None:
             raise KeyedError("app.miniprogram_appid",
                              "is required when call.method is 'broadcast' (the push names the Mini Program)")
+        for index, name in enumerate(self.device.ready):
+            if getattr(self.patterns, name) is None:
+                raise KeyedError(f"device.ready[{index}]", f"pattern {name!r} is not defined in [patterns]")
         end_pattern = END_PATTERN[self.call.end_mode]
         if getattr(self.patterns, end_pattern) is None:
             raise KeyedError(f"patterns.{end_pattern}", f"is required when call.end_mode is '{self.call.end_mode}'")
@@ -293,6 +373,25 @@ class AppProfile(Schema):
         return self.call.env_version
 
     @property
+    def incoming_ui(self) -> str:
+        return self.call.incoming_ui
+
+    def logs_detail(self, detail: str) -> bool:
+        """Whether the app's event lines carry ``detail`` (``[events] details``)."""
+        return detail in self.events.details
+
+    def ready_patterns(self) -> list[str]:
+        """The lines that mean "ready for a call": ``[device] ready``, plus activation when the profile has it."""
+        extra = ["wmpf_activated"] if self.has_pattern("wmpf_activated") else []
+        return list(dict.fromkeys([*self.device.ready, *extra]))
+
+    def with_call(self, **changes: Any) -> AppProfile:
+        """This profile with ``[call]`` keys changed (re-validated), e.g. for a device configured otherwise."""
+        data = self.model_dump(exclude_none=True)
+        data["call"] = {**data["call"], **changes}
+        return parse_profile(_as_toml_data(data), self.source)
+
+    @property
     def host_component(self) -> str:
         return f"{self.host_package}/{self.host_activity}"
 
@@ -325,8 +424,18 @@ def parse_profile(data: Any, source: str) -> AppProfile:
     profile._source = source
     return profile
 
+def _as_toml_data(value: Any) -> Any:
+    """A dumped model back into the shapes TOML gives (tuples as arrays)."""
+    if isinstance(value, dict):
+        return {k: _as_toml_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_toml_data(v) for v in value]
+    return value
+
+
 def resolve_profile_path(name_or_path: str | Path | None) -> Path:
-    """A path as given, or a bare name looked up in ``fixtures/apps`` (``default`` → ``default.toml``)."""
+    """A path as given, or a bare name looked up in ``fixtures/apps`` (``acme`` → ``fixtures/apps/acme.toml``);
+    None is the simulator's own profile."""
     if name_or_path is None:
         return DEFAULT_PROFILE
     path = Path(name_or_path)

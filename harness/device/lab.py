@@ -83,15 +83,17 @@ class Lab:
             self.simulator = None
         self.adb.stop()
 
-    def variant(self, overrides: dict[str, dict[str, Any]], *, truth_dir: Path | None = None) -> Lab:
-        """Another simulated device on this lab's adb server, its profile this one's with ``overrides``.
+    def variant(self, overrides: dict[str, dict[str, Any]], base: Path | str | None = None, *,
+                truth_dir: Path | None = None) -> Lab:
+        """Another simulated device on this lab's adb server: device profile ``base`` (default this lab's) with
+        ``overrides``.
 
-        For scenarios that need a differently configured device (another end mode, the call page opened
-        directly). Not started: use ``.start()`` and ``.stop()`` (the shared adb server stays up).
+        For scenarios that need another kind of device (another end mode: its own device profile). Not
+        started: use ``.start()`` and ``.stop()`` (the shared adb server stays up).
         """
         if self.simulator is None:
             raise LabError("device variants need the simulator; a real device is configured as it is")
-        profile = derive_profile(self.simulator.profile, overrides)
+        profile = derive_profile(base if base is not None else self.simulator.profile, overrides)
         return Lab(dataclasses.replace(
             self.config, serials=[], adb_port=self.adb.port, adb_path=self.adb.adb_path, sim_devices=1,
             sim_profile=profile, sim_base_port=self.config.sim_base_port + 50,

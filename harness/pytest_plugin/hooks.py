@@ -51,6 +51,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.option.help:
         return
     _check_numbers(config)
+    if config.getoption("--serial") and not config.getoption("--app-profile"):
+        raise pytest.UsageError("--serial needs --app-profile: the app on a real device is not the simulator's "
+                                "(write one from fixtures/apps/README.md, or learn it: wmpf-hil doctor --learn)")
     try:
         config.stash[PROFILE_KEY] = load_profile(config.getoption("--app-profile"))
     except AppProfileError as exc:
