@@ -185,8 +185,14 @@ class Simulator:
             listening.append((device, port))
         self._phone = PhoneBackend(self._sim_devices, self._truth)
         self.phone_url = await self._phone.start(HOST, 0)
-        self.devices = [DeviceInfo(serial=f"{HOST}:{port}", port=port, model=device.model, sn=device.serialno,
-                                   phone=self.phone_url) for device, port in listening]
+        self.devices = [DeviceInfo(serial=f"{HOST}:{port}", port=port, model=device.model,
+                                   sn=self._phone_sn(device), phone=self.phone_url) for device, port in listening]
+
+    @staticmethod
+    def _phone_sn(device: SimDevice) -> str:
+        from simulator.wmpf import model_of
+
+        return model_of(device).sn
 
     async def _listen(self, device: SimDevice, ports) -> tuple[asyncio.Server, int]:
         for port in ports:

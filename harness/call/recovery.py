@@ -133,7 +133,7 @@ def kill_and_recover(rig: Rig, method: str = "kill9") -> Recovery:
     return wait_recovered(rig, kill, since)
 
 
-def _dump_events(rig: Rig) -> list[CallEvent]:
+def dump_events(rig: Rig) -> list[CallEvent]:
     """Classified events of the device's whole log buffer (``logcat -d``), for state the stream never saw."""
     logcat = rig.session.logcat
     flags = " ".join(f"-v {w}" for w in logcat.format or ())
@@ -151,7 +151,7 @@ def wait_ready(rig: Rig) -> None:
     needed = rig.profile.ready_patterns()
     since = rig.timeline.mark()
     if wmpf_state(rig.session, rig.profile.wmpf_package).running:
-        events = _dump_events(rig)
+        events = dump_events(rig)
         starts = [i for i, e in enumerate(events) if e.kind == "wmpf_started"]
         after = events[starts[-1]:] if starts else events
         if all(any(e.kind == kind for e in after) for kind in needed):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from harness.cli import devices, inject, report, sim
+from harness.cli import devices, doctor, inject, report, sim
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -13,6 +13,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.register(sub)
     inject.register(sub)
     devices.register(sub)
+    doctor.register(sub)
     report.register(sub)
     return parser
 

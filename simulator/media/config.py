@@ -49,6 +49,7 @@ class MediaConfig:
     loss_model: str = "even"
     seed: int = 0
     outages: tuple[Outage, ...] = field(default_factory=tuple)
+    format: str = "rtp"  # "rtp" | "opaque": a proprietary media format (not RTP: no version-2 header)
 
     def audio_payload(self) -> int:
         """RTP payload bytes of one audio packet: half the voice rate, one packet per ptime."""
@@ -105,6 +106,7 @@ def parse_media_table(table: dict[str, Any], source: str = "<profile>") -> Media
                          hint=" or ".join(LOSS_MODELS)),
         seed=r.get("seed", int, 0),
         outages=tuple(outages),
+        format=r.get("format", str, d.format, check=lambda v: v in ("rtp", "opaque"), hint="'rtp' or 'opaque'"),
     )
     r.reject_unknown()
     return out

@@ -18,6 +18,10 @@ WMPF_PACKAGE = "com.tencent.wmpf"
 DEFAULT_HOST_PACKAGE = "com.example.wmpfhost"
 
 
+def _activity(name: str) -> bool:
+    return name.startswith(".") and " " not in name and len(name) > 1
+
+
 def _choice(*options: str) -> dict[str, Any]:
     return {"check": lambda v: v in options, "hint": "one of " + ", ".join(repr(o) for o in options)}
 
@@ -32,6 +36,10 @@ class WmpfConfig:
     push_token_ttl_s: float = 7 * 24 * 3600.0  # [INFERRED] not documented numerically
     plugin_version: str = "2.4.3"
     appbrand_process: str = "com.tencent.wmpf:appbrand0"
+    # Where the device maker keeps the SN WMPF registers: "" is ro.serialno; else a vendor property, set at
+    # start to sn_prefix + the serial number (what a maker's factory would write).
+    sn_property: str = ""
+    sn_prefix: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,21 @@ class HostAppConfig:
     warm_up: bool = True  # warmUpApp(isPreLaunch=1) after activation
     prefetch_device_token: bool = True  # on each push, as call-wmpf.html advises
     wake_screen: bool = True  # turn the screen on when ringing (FLAG_TURN_SCREEN_ON)
+    main_activity: str = ".MainActivity"
+    incoming_activity: str = ".IncomingCallActivity"
+    auto_answer: bool = False  # a kiosk: answers its own incoming notification after auto_answer_ms
+    auto_answer_ms: float = 800.0
+    # The app's own log lines (what its maker documents); {room}, {caller}, {msg}, {name}, {api} are filled in.
+    log_tag: str = "WMPF-API"
+    incoming_tag: str = "IncomingCallActivity"
+    push_log: str = "收到推送消息: {msg}"
+    ring_log: str = "show incoming call from {caller}"
+    answer_log: str = "answer clicked"
+    listener_log: str = "监听成功"
+    auto_answer_log: str = "auto-answer: answering {room}"
+    voip_event_log: str = ""  # "": the app does not log the plugin's events it receives over the Invoke Channel
+    wmpf_ready_log: str = ""  # "": the app logs nothing of its own when WMPF (re)connects; {pid}, {restart}
+    relog_listener_on_rebind: bool = False  # the app logs listener_log again when the client library rebinds
 
 
 @dataclass(frozen=True)
@@ -60,6 +83,7 @@ class CallConfig:
     finish_voip: str = "always"  # [INFERRED] "always" | "connected" | "never"
     listener_timeout_event: bool = True  # [INFERRED] the listener also sees `timeout` at 60 s
     unknown_room: str = "loopback"  # a push for a room the backend never made: "loopback" | "join_fail"
+    log_events: bool = True  # the Mini Program logs each onVoipEvent (``onVoipEvent {json}``, WMPF.VoipPlugin)
     network_loss_status: str = "abortByListener"  # abortVoip.status when packets stop arriving
 
 
@@ -83,6 +107,10 @@ def parse_wmpf(profile: DeviceProfile) -> WmpfConfig:
                                      check=lambda v: v > 0, hint="positive seconds")),
         plugin_version=r.get("plugin_version", str, d.plugin_version),
         appbrand_process=r.get("appbrand_process", str, d.appbrand_process),
+        sn_property=r.get("sn_property", str, d.sn_property, check=lambda s: s == "" or ("." in s and " " not in s),
+                          hint="a property name such as ro.vendor.acme.sn"),
+        sn_prefix=r.get("sn_prefix", str, d.sn_prefix, check=lambda s: s.replace("-", "").isalnum() or s == "",
+                        hint="letters, digits and -"),
     )
     r.reject_unknown()
     return out
@@ -106,6 +134,17 @@ def parse_host_app(profile: DeviceProfile) -> HostAppConfig:
         prefetch_device_token=r.get("prefetch_device_token", bool, d.prefetch_device_token,
                                     hint="true or false"),
         wake_screen=r.get("wake_screen", bool, d.wake_screen, hint="true or false"),
+        main_activity=r.get("main_activity", str, d.main_activity, check=_activity, hint="an activity like .Main"),
+        incoming_activity=r.get("incoming_activity", str, d.incoming_activity, check=_activity,
+                                hint="an activity like .IncomingCall"),
+        auto_answer=r.get("auto_answer", bool, d.auto_answer, hint="true or false"),
+        relog_listener_on_rebind=r.get("relog_listener_on_rebind", bool, d.relog_listener_on_rebind,
+                                       hint="true or false"),
+        auto_answer_ms=float(r.get("auto_answer_ms", (int, float), d.auto_answer_ms, check=lambda v: 0 <= v <= 60000,
+                                   hint="milliseconds 0-60000")),
+        **{key: r.get(key, str, getattr(d, key), check=lambda s: "\n" not in s, hint="one line")
+           for key in ("log_tag", "incoming_tag", "push_log", "ring_log", "answer_log", "listener_log",
+                       "auto_answer_log", "voip_event_log", "wmpf_ready_log")},
     )
     r.reject_unknown()
     if profile.packages and profile.package(out.package) is None:
@@ -127,6 +166,7 @@ def parse_call(profile: DeviceProfile) -> CallConfig:
         unknown_room=r.get("unknown_room", str, d.unknown_room, **_choice("loopback", "join_fail")),
         network_loss_status=r.get("network_loss_status", str, d.network_loss_status,
                                   **_choice("abortByListener", "abortByCaller", "unknown")),
+        log_events=r.get("log_events", bool, d.log_events, hint="true or false"),
     )
     r.reject_unknown()
     return out

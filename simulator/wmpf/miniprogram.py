@@ -124,7 +124,7 @@ class MiniProgram:
         room = self.m.cloud.room(room_id) if (self.m.cloud is not None and room_id) else None
         if room is not None:
             return room
-        room = Room(room_id=room_id or "", sn=q.get("listenerId", self.m.device.serialno),
+        room = Room(room_id=room_id or "", sn=q.get("listenerId", self.m.sn),
                     room_type=q.get("roomType", "video"), caller_name=q.get("callerName", ""),
                     listener_name=self.m.wmpf_config.device_name, timing=self.m.timing, loopback=True)
         if self.m.call_config.unknown_room == "loopback" and room_id:

@@ -37,6 +37,8 @@ class WmpfDevice:
         profile = device.profile
         self.device = device
         self.wmpf_config = parse_wmpf(profile)
+        if self.wmpf_config.sn_property:  # the maker's factory wrote the SN into its own property
+            device.props[self.wmpf_config.sn_property] = self.wmpf_config.sn_prefix + device.serialno
         self.host_config = parse_host_app(profile)
         self.call_config = parse_call(profile)
         timing_table = profile.extra.get("timing", {})
@@ -53,6 +55,12 @@ class WmpfDevice:
         device.android.attach_app(WMPF_PACKAGE, self.service)
         device.android.attach_app(self.host_config.package, self.host)
         device.on_boot.append(self._on_boot)
+
+    @property
+    def sn(self) -> str:
+        """The SN WMPF registers with the WeChat backend (the push's listenerId)."""
+        prop = self.wmpf_config.sn_property
+        return self.device.props.get(prop, self.device.serialno) if prop else self.device.serialno
 
     @property
     def device_up(self) -> bool:
@@ -118,7 +126,7 @@ class WmpfDevice:
         token = self.service.push_token
         session = self.miniprogram.session
         return {
-            "sn": self.device.serialno,
+            "sn": self.sn,
             "modelId": self.wmpf_config.model_id,
             "online": self.reachable,
             "wmpf": {"pid": self.service.proc.pid if self.service.proc else None,

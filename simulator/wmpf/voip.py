@@ -44,8 +44,10 @@ def emit_voip_event(mp: MiniProgram, name: str, room_id: str | None, data: dict[
         event["data"] = data
     mono = time.monotonic_ns()
     rec = mp.m.recorder
-    rec.log("I", TAG, "onVoipEvent " + json.dumps(event, ensure_ascii=False, separators=(",", ":")), mp.proc,
-            host_mono_ns=mono)
+    if mp.m.call_config.log_events:
+        rec.log("I", TAG, "onVoipEvent " + json.dumps(event, ensure_ascii=False, separators=(",", ":")), mp.proc,
+                host_mono_ns=mono)
+    mp.m.host.on_voip_event(name, room_id, mono)  # forwarded over the Invoke Channel (logged if the app does)
     rec.truth.record("onVoipEvent", room_id, host_mono_ns=mono, name=name, data=data)
     alias = ALIASES.get(name)
     if alias is not None:
