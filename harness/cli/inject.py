@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
             with DeviceSession(lab.serials[0], adb_port=lab.adb.port) as session:
                 rig = Rig(session=session, timeline=Timeline(session, profile), profile=profile,
                           phone=Phone(url) if url else None,
-                          time_scale=args.sim_time_scale if lab.simulated else 1.0)
+                          time_scale=lab.time_scale)
                 wait_ready(rig)
                 rig.warm_up()
                 record = CallDriver(rig, "wmpf-hil inject").run(

@@ -61,6 +61,11 @@ class Lab:
     def simulated(self) -> bool:
         return self.simulator is not None
 
+    @property
+    def time_scale(self) -> float:
+        """How fast the devices' own timers run: the simulator's ``--sim-time-scale``; 1 for every other device."""
+        return self.config.sim_time_scale if self.simulator is not None else 1.0
+
     def start(self) -> Lab:
         self.adb.start()
         try:

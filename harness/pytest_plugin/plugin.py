@@ -182,7 +182,7 @@ def rig(lab: Lab, device_session: DeviceSession, timeline: Timeline, app_profile
     """The device under test ready to take calls (WMPF up, push listener registered), with the run's writer."""
     url = _phone_url(lab, pytestconfig)
     ready = Rig(session=device_session, timeline=timeline, profile=app_profile, phone=Phone(url) if url else None,
-                results=results, time_scale=lab.config.sim_time_scale if lab.simulated else 1.0,
+                results=results, time_scale=lab.time_scale,
                 worker=worker_id(), capture=hooks.capture_config_of(pytestconfig),
                 capture_dir=hooks.run_dir_of(pytestconfig) / "captures", evidence=EvidenceCollector(
                     hooks.run_dir_of(pytestconfig), ring_screenshots=not pytestconfig.getoption("--no-evidence"),
