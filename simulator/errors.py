@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class SimulatorError(Exception):
     """Base class for everything the simulator raises on purpose."""
 
 
 class ProfileError(SimulatorError, ValueError):
-    """A device profile is malformed; the message names the file, the key and the problem."""
+    """A device profile is malformed; the message names the file, the key and the problem, one line each.
 
-    def __init__(self, path: str, key: str, problem: str) -> None:
+    ``key`` and ``problem`` are the first problem; ``problems`` lists them all (``more`` adds to the first),
+    so one fixture with several mistakes is fixed in one go.
+    """
+
+    def __init__(self, path: str, key: str, problem: str, *, more: Sequence[tuple[str, str]] = ()) -> None:
         self.path = path
         self.key = key
         self.problem = problem
-        super().__init__(f"{path}: key '{key}': {problem}")
+        self.problems = [(key, problem), *more]
+        super().__init__("\n".join(f"{path}: key '{k}': {p}" for k, p in self.problems))
 
 
 class AdbConnectError(SimulatorError):

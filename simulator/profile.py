@@ -6,17 +6,13 @@ the key and the problem, instead of as a strange device behaviour an hour into a
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from simulator.errors import ProfileError
+from pydantic import Field, field_validator
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from simulator.config_schema import Invalid, Schema, check, load, validate
 
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "devices"
 DEFAULT_PROFILE = FIXTURES_DIR / "wmpf-tablet.toml"
@@ -74,132 +70,110 @@ class DeviceProfile:
 # Top-level tables owned by later layers; validated by their owners, kept verbatim here.
 EXTENSION_TABLES = ("wmpf", "host_app", "timing", "faults", "media", "call")
 
+_LETTERS_OR_DIGITS = check(lambda s: s.isalnum() and 0 < len(s) <= 24, "1-24 letters or digits")
+_POSITIVE_PIXELS = check(lambda v: v > 0, "a positive number of pixels")
 
-class _Reader:
-    """Pulls typed values out of a TOML table, naming file and dotted key in every error."""
 
-    def __init__(self, path: str, table: dict[str, Any], prefix: str) -> None:
-        self.path, self.table, self.prefix = path, table, prefix
-        self.used: set[str] = set()
+class _Device(Schema):
+    serial_prefix: Annotated[str, _LETTERS_OR_DIGITS]
+    boot_time_s: Annotated[float, check(lambda v: 0 <= v <= 600, "seconds between 0 and 600")] = 2.0
+    adb_auth: bool = False
 
-    def _key(self, name: str) -> str:
-        return f"{self.prefix}{name}"
 
-    def fail(self, name: str, problem: str) -> ProfileError:
-        return ProfileError(self.path, self._key(name), problem)
+class _Screen(Schema):
+    width: Annotated[int, _POSITIVE_PIXELS]
+    height: Annotated[int, _POSITIVE_PIXELS]
+    density: Annotated[int, check(lambda v: v > 0, "a positive dpi")] = 240
 
-    def get(self, name: str, kind: type | tuple[type, ...], default: Any = ..., *, check=None, hint: str = ""):
-        self.used.add(name)
-        if name not in self.table:
-            if default is ...:
-                raise self.fail(name, "is required but missing")
-            return default
-        value = self.table[name]
-        kinds = kind if isinstance(kind, tuple) else (kind,)
-        if isinstance(value, bool) and bool not in kinds:
-            raise self.fail(name, f"expected {hint or kinds[0].__name__}, got boolean {value!r}")
-        if not isinstance(value, kinds):
-            raise self.fail(name, f"expected {hint or kinds[0].__name__}, got {type(value).__name__} {value!r}")
-        if check is not None and not check(value):
-            raise self.fail(name, f"expected {hint}, got {value!r}")
-        return value
 
-    def reject_unknown(self, allowed: tuple[str, ...] = ()) -> None:
-        for name in self.table:
-            if name not in self.used and name not in allowed:
-                raise self.fail(name, "unknown key (check the spelling; see fixtures/devices/README.md)")
+class _Clock(Schema):
+    offset_s: float = 0.0
+    drift_ppm: Annotated[float, check(lambda v: abs(v) <= 10_000, "parts per million within ±10000")] = 0.0
+
+
+class _Package(Schema):
+    name: Annotated[str, check(lambda s: "." in s and " " not in s, "a package name such as com.example.app")]
+    version_code: Annotated[int, check(lambda v: v > 0, "a positive integer")] = 1
+    version_name: str = "1.0"
+    launcher_activity: str | None = None
+    uid: Annotated[int, check(lambda v: 1000 <= v < 100000, "a uid between 1000 and 99999")] | None = None
+    persistent: bool = False
+
+
+class _Profile(Schema):
+    """The whole file. Callers get a :class:`DeviceProfile` dataclass built from it: the harness's lab copies
+    profiles with :func:`dataclasses.replace`, and ``extra`` keeps the later layers' tables verbatim."""
+
+    device: _Device
+    properties: dict[str, Any]
+    screen: _Screen
+    clock: _Clock = _Clock()
+    packages: list[_Package] = Field(default_factory=list)
+    # the later layers' tables, checked by their owners (simulator.wmpf, simulator.media)
+    wmpf: Any = None
+    host_app: Any = None
+    timing: Any = None
+    faults: Any = None
+    media: Any = None
+    call: Any = None
+
+    @field_validator("properties", mode="after")
+    @classmethod
+    def _properties(cls, table: dict[str, Any]) -> dict[str, str]:
+        problems: list[tuple[str, str]] = []
+        properties: dict[str, str] = {}
+        for key, value in table.items():
+            if not isinstance(value, (str, int)) or isinstance(value, bool):
+                problems.append((key, f"expected a string, got {value!r}"))
+            else:
+                properties[key] = str(value)
+        problems += [(key, "is required but missing") for key in REQUIRED_PROPERTIES
+                     if key not in table or properties.get(key) == ""]
+        sdk = properties.get("ro.build.version.sdk")
+        if sdk and not sdk.isdigit():
+            problems.append(("ro.build.version.sdk", f"expected an API level such as 30, got {sdk!r}"))
+        problems += [(key, "must be one line of at most 91 characters without ';' or '=' (it goes into the adb banner)")
+                     for key, value in properties.items()
+                     if key.startswith("ro.product.") and ("\n" in value or len(value) > 91
+                                                           or any(c in value for c in ";="))]
+        if problems:
+            raise Invalid(*problems)
+        return properties
+
+    @field_validator("packages", mode="after")
+    @classmethod
+    def _packages_once(cls, packages: list[_Package]) -> list[_Package]:
+        seen: set[str] = set()
+        problems: list[tuple[str, str]] = []
+        for i, package in enumerate(packages):
+            if package.name in seen:
+                problems.append((f"[{i}].name", f"package {package.name!r} is listed twice"))
+            seen.add(package.name)
+        if problems:
+            raise Invalid(*problems)
+        return packages
 
 
 def load_profile(path: str | Path | None = None) -> DeviceProfile:
     """Read and validate a device profile; raise :class:`ProfileError` naming file, key and problem."""
     path = Path(path) if path is not None else DEFAULT_PROFILE
-    name = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ProfileError(name, "<file>", f"cannot read the profile: {exc.strerror or exc}") from exc
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ProfileError(name, "<file>", f"not UTF-8 text ({exc})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(name, "<file>", f"not valid TOML: {exc}") from exc
-    return parse_profile(data, name)
-
-
-def _positive(v: float) -> bool:
-    return v > 0
+    return _device_profile(load(path, _Profile), str(path))
 
 
 def parse_profile(data: dict[str, Any], source: str = "<profile>") -> DeviceProfile:
-    top = _Reader(source, data, "")
-    device = _Reader(source, top.get("device", dict, hint="a table [device]"), "device.")
-    serial_prefix = device.get(
-        "serial_prefix", str, check=lambda s: s.isalnum() and 0 < len(s) <= 24,
-        hint="1-24 letters or digits",
-    )
-    boot_time = float(device.get("boot_time_s", (int, float), 2.0, check=lambda v: 0 <= v <= 600,
-                                 hint="seconds between 0 and 600"))
-    adb_auth = device.get("adb_auth", bool, False, hint="true or false")
-    device.reject_unknown()
+    """A profile already parsed from TOML (``source`` names it in errors)."""
+    return _device_profile(validate(data, _Profile, source), source)
 
-    props_table = top.get("properties", dict, hint="a table [properties]")
-    properties: dict[str, str] = {}
-    for key, value in props_table.items():
-        if not isinstance(value, (str, int)) or isinstance(value, bool):
-            raise ProfileError(source, f"properties.{key}", f"expected a string, got {value!r}")
-        properties[key] = str(value)
-    for key in REQUIRED_PROPERTIES:
-        if not properties.get(key):
-            raise ProfileError(source, f"properties.{key}", "is required but missing")
-    if not properties["ro.build.version.sdk"].isdigit():
-        raise ProfileError(source, "properties.ro.build.version.sdk",
-                           f"expected an API level such as 30, got {properties['ro.build.version.sdk']!r}")
-    for key, value in properties.items():
-        if key.startswith("ro.product.") and ("\n" in value or len(value) > 91 or any(c in value for c in ";=")):
-            raise ProfileError(source, f"properties.{key}",
-                               "must be one line of at most 91 characters without ';' or '=' "
-                               "(it goes into the adb banner)")
 
-    screen = _Reader(source, top.get("screen", dict, hint="a table [screen]"), "screen.")
-    width = screen.get("width", int, check=_positive, hint="a positive number of pixels")
-    height = screen.get("height", int, check=_positive, hint="a positive number of pixels")
-    density = screen.get("density", int, 240, check=_positive, hint="a positive dpi")
-    screen.reject_unknown()
-
-    clock = _Reader(source, top.get("clock", dict, {}, hint="a table [clock]"), "clock.")
-    offset = float(clock.get("offset_s", (int, float), 0.0))
-    drift = float(clock.get("drift_ppm", (int, float), 0.0, check=lambda v: abs(v) <= 10_000,
-                            hint="parts per million within ±10000"))
-    clock.reject_unknown()
-
-    packages: list[PackageSpec] = []
-    raw_packages = top.get("packages", list, [], hint="an array of tables [[packages]]")
-    seen: set[str] = set()
-    for i, entry in enumerate(raw_packages):
-        if not isinstance(entry, dict):
-            raise ProfileError(source, f"packages[{i}]", "expected a table [[packages]]")
-        pr = _Reader(source, entry, f"packages[{i}].")
-        pkg_name = pr.get("name", str, check=lambda s: "." in s and " " not in s,
-                          hint="a package name such as com.example.app")
-        if pkg_name in seen:
-            raise pr.fail("name", f"package {pkg_name!r} is listed twice")
-        seen.add(pkg_name)
-        packages.append(PackageSpec(
-            name=pkg_name,
-            version_code=pr.get("version_code", int, 1, check=_positive, hint="a positive integer"),
-            version_name=pr.get("version_name", str, "1.0"),
-            launcher_activity=pr.get("launcher_activity", str, None),
-            uid=pr.get("uid", int, 10000 + i, check=lambda v: 1000 <= v < 100000,
-                       hint="a uid between 1000 and 99999"),
-            persistent=pr.get("persistent", bool, False, hint="true or false"),
-        ))
-        pr.reject_unknown()
-
-    extra = {name: data[name] for name in EXTENSION_TABLES if name in data}
-    top.reject_unknown(EXTENSION_TABLES)
+def _device_profile(p: _Profile, source: str) -> DeviceProfile:
     return DeviceProfile(
-        source=source, serial_prefix=serial_prefix, boot_time_s=boot_time, properties=properties,
-        screen_width=width, screen_height=height, screen_density=density, clock_offset_s=offset,
-        clock_drift_ppm=drift, packages=tuple(packages), adb_auth=adb_auth, extra=extra,
+        source=source, serial_prefix=p.device.serial_prefix, boot_time_s=p.device.boot_time_s,
+        properties=dict(p.properties), screen_width=p.screen.width, screen_height=p.screen.height,
+        screen_density=p.screen.density, clock_offset_s=p.clock.offset_s, clock_drift_ppm=p.clock.drift_ppm,
+        packages=tuple(PackageSpec(name=pkg.name, version_code=pkg.version_code, version_name=pkg.version_name,
+                                   launcher_activity=pkg.launcher_activity,
+                                   uid=pkg.uid if pkg.uid is not None else 10000 + i, persistent=pkg.persistent)
+                       for i, pkg in enumerate(p.packages)),
+        adb_auth=p.device.adb_auth,
+        extra={name: getattr(p, name) for name in EXTENSION_TABLES if name in p.model_fields_set},
     )

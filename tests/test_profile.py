@@ -29,7 +29,7 @@ def test_default_profile_loads() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "key", "problem"),
     [
-        ("width = 1200", 'width = "wide"', "screen.width", "expected a positive number of pixels, got str"),
+        ("width = 1200", 'width = "wide"', "screen.width", "expected a valid integer, got str 'wide'"),
         ("width = 1200", "width = -5", "screen.width", "expected a positive number of pixels, got -5"),
         ('"ro.build.version.sdk" = "30"', '"ro.build.version.sdk" = "thirty"', "properties.ro.build.version.sdk",
          "expected an API level"),
@@ -42,6 +42,7 @@ def test_default_profile_loads() -> None:
         ('serial_prefix = "WMPFSIM"', 'serial_prefix = "WM PF"', "device.serial_prefix", "letters or digits"),
         ('name = "com.android.settings"', 'name = "com.tencent.wmpf"', "packages[2].name", "listed twice"),
         ("[clock]", "[clocks]", "clocks", "unknown key"),
+        ("adb_auth = false", 'adb_auth = "yes"', "device.adb_auth", "expected a valid boolean, got str 'yes'"),
     ],
 )
 def test_malformed_profile_is_refused(tmp_path: Path, old: str, new: str, key: str, problem: str) -> None:
@@ -52,6 +53,19 @@ def test_malformed_profile_is_refused(tmp_path: Path, old: str, new: str, key: s
     message = str(info.value)
     assert message.startswith(f"{path}: key '{key}': "), message
     assert problem in message
+
+
+def test_every_problem_is_reported_in_one_pass(tmp_path: Path) -> None:
+    text = GOOD.replace("width = 1200", "width = -5").replace("drift_ppm = 0.0", "drift_ppm = true")
+    text = text.replace("boot_time_s = 2.0", "boot_tme_s = 2.0")
+    path = write(tmp_path, text.replace('"ro.product.model" = "WMPF Learning Tablet T10"', ""))
+    with pytest.raises(ProfileError) as info:
+        load_profile(path)
+    keys = [key for key, _ in info.value.problems]
+    assert sorted(keys) == sorted(["device.boot_tme_s", "properties.ro.product.model", "screen.width",
+                                   "clock.drift_ppm"])
+    lines = str(info.value).splitlines()
+    assert len(lines) == 4 and all(line.startswith(f"{path}: key '") for line in lines)
 
 
 def test_invalid_toml_names_the_file(tmp_path: Path) -> None:

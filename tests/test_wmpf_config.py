@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from typing import Any
 
@@ -28,7 +29,13 @@ def test_default_profile_tables_parse() -> None:
 
 
 @pytest.mark.parametrize(("tables", "key", "words"), [
-    ({"host_app": {"incoming_ui": "popup"}}, "host_app.incoming_ui", "one of 'host', 'direct'"),
+    ({"host_app": {"incoming_ui": "popup"}}, "host_app.incoming_ui", "expected 'host' or 'direct', got str 'popup'"),
+    ({"host_app": {"warm_up": "yes"}}, "host_app.warm_up", "expected a valid boolean, got str 'yes'"),
+    ({"faults": {"push_drop": 1.5}}, "faults.push_drop", "expected a valid integer"),
+    ({"timing": {"cold_start_ms": {"dist": "fixed", "value": 5, "median": 3}}}, "timing.cold_start_ms.median",
+     "unknown key for dist = 'fixed'"),
+    ({"timing": {"cold_start_ms": {"dist": "normal", "mean": 5}}}, "timing.cold_start_ms.sd", "required but missing"),
+    ({"timing": {"cold_start_ms": True}}, "timing.cold_start_ms", "got boolean True"),
     ({"host_app": {"push_listner": "v2"}}, "host_app.push_listner", "unknown key"),
     ({"host_app": {"package": "com.nope.app"}}, "host_app.package", "not among the profile's [[packages]]"),
     ({"wmpf": {"miniprogram_appid": "xx"}}, "wmpf.miniprogram_appid", "appid"),
@@ -47,6 +54,29 @@ def test_bad_tables_fail_at_install_with_file_key_and_problem(tables: dict[str, 
     assert err.value.key == key
     assert words in err.value.problem
     assert profile.source in str(err.value)
+
+
+def test_every_bad_key_of_a_table_is_reported_at_once() -> None:
+    profile = profile_with(call={"end_mode": "vanish", "finish_voip": 1, "hangon_first": True})
+    with pytest.raises(ProfileError) as err:
+        install(SimDevice(profile))
+    assert [key for key, _ in err.value.problems] == ["call.end_mode", "call.finish_voip", "call.hangon_first"]
+    assert str(err.value).count(f"{profile.source}: key 'call.") == 3
+
+
+def test_a_table_that_is_not_a_table_is_refused() -> None:
+    profile = load_profile()
+    profile = dataclasses.replace(profile, extra={**profile.extra, "faults": "network_down"})
+    with pytest.raises(ProfileError) as err:
+        parse_faults(profile)
+    assert (err.value.key, err.value.problem) == ("faults", "expected a table, got str 'network_down'")
+
+
+def test_an_int_is_a_float_and_defaults_keep_their_types() -> None:
+    profile = profile_with(faults={"push_delay_ms": 250}, wmpf={"push_token_ttl_s": 60})
+    faults, wmpf = parse_faults(profile), parse_wmpf(profile)
+    assert faults.push_delay_ms == 250.0 and isinstance(faults.push_delay_ms, float)
+    assert isinstance(wmpf.push_token_ttl_s, float) and parse_call(profile).end_mode == "background"
 
 
 def test_distributions() -> None:

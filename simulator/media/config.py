@@ -20,36 +20,44 @@ outage schedule, which is part of the call's shape and lives here::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from simulator.errors import ProfileError
-from simulator.profile import DeviceProfile, _Reader
+from pydantic import Field, model_validator
+
+from simulator.config_schema import Invalid, Schema, check, validate
+from simulator.profile import DeviceProfile
 
 IP_UDP_RTP_OVERHEAD = 20 + 8 + 12
-LOSS_MODELS = ("even", "bernoulli")
 
 
-@dataclass(frozen=True)
-class Outage:
+class Outage(Schema):
     """A window with no media either way, in seconds after the call's media started (unscaled)."""
 
-    start_s: float
-    duration_s: float
+    start_s: Annotated[float, check(lambda v: v >= 0, "non-negative seconds")]
+    duration_s: Annotated[float, check(lambda v: v > 0, "a positive number")]
 
 
-@dataclass(frozen=True)
-class MediaConfig:
+class MediaConfig(Schema):
+    """The validated ``[media]`` table."""
+
     enabled: bool = True
-    voice_kbps: float = 270.0
-    video_kbps: float = 2000.0
-    ptime_ms: int = 20
-    video_fps: int = 25
-    max_payload: int = 1200
-    loss_model: str = "even"
+    voice_kbps: Annotated[float, check(lambda v: 16 <= v <= 2000, "kbit/s between 16 and 2000")] = 270.0
+    video_kbps: Annotated[float, check(lambda v: 100 <= v <= 20000, "kbit/s between 100 and 20000")] = 2000.0
+    ptime_ms: Annotated[int, check(lambda v: v in (10, 20, 30, 40, 60), "10, 20, 30, 40 or 60")] = 20
+    video_fps: Annotated[int, check(lambda v: 1 <= v <= 60, "1-60 frames/s")] = 25
+    max_payload: Annotated[int, check(lambda v: 200 <= v <= 1400, "bytes between 200 and 1400")] = 1200
+    loss_model: Literal["even", "bernoulli"] = "even"
     seed: int = 0
-    outages: tuple[Outage, ...] = field(default_factory=tuple)
-    format: str = "rtp"  # "rtp" | "opaque": a proprietary media format (not RTP: no version-2 header)
+    # an array in TOML: the one place a list becomes a tuple (each outage is still validated strictly)
+    outages: Annotated[tuple[Outage, ...], Field(strict=False)] = ()
+    format: Literal["rtp", "opaque"] = "rtp"  # "opaque": a proprietary media format (no RTP version-2 header)
+
+    @model_validator(mode="after")
+    def _video_above_voice(self) -> MediaConfig:
+        if self.video_kbps <= self.voice_kbps:
+            raise Invalid(("video_kbps", f"must be above voice_kbps ({self.voice_kbps:g}): a video call carries "
+                                         "audio too"))
+        return self
 
     def audio_payload(self) -> int:
         """RTP payload bytes of one audio packet: half the voice rate, one packet per ptime."""
@@ -66,47 +74,8 @@ class MediaConfig:
 
 def parse_media(profile: DeviceProfile) -> MediaConfig:
     """Validate ``[media]``; a mistake names the file and the key (like every other profile table)."""
-    table: Any = profile.extra.get("media", {})
-    if not isinstance(table, dict):
-        raise ProfileError(profile.source, "media", "expected a table [media]")
-    return parse_media_table(table, profile.source)
+    return parse_media_table(profile.extra.get("media", {}), profile.source)
 
 
-def parse_media_table(table: dict[str, Any], source: str = "<profile>") -> MediaConfig:
-    r = _Reader(source, table, "media.")
-    d = MediaConfig()
-    number = (int, float)
-    positive = {"check": lambda v: v > 0, "hint": "a positive number"}
-    voice = float(r.get("voice_kbps", number, d.voice_kbps, check=lambda v: 16 <= v <= 2000,
-                        hint="kbit/s between 16 and 2000"))
-    video = float(r.get("video_kbps", number, d.video_kbps, check=lambda v: 100 <= v <= 20000,
-                        hint="kbit/s between 100 and 20000"))
-    if video <= voice:
-        raise r.fail("video_kbps", f"must be above voice_kbps ({voice:g}): a video call carries audio too")
-    outages: list[Outage] = []
-    raw = r.get("outages", list, [], hint="an array of tables {start_s, duration_s}")
-    for i, entry in enumerate(raw):
-        if not isinstance(entry, dict):
-            raise ProfileError(source, f"media.outages[{i}]", "expected a table {start_s = .., duration_s = ..}")
-        o = _Reader(source, entry, f"media.outages[{i}].")
-        start = float(o.get("start_s", number, check=lambda v: v >= 0, hint="non-negative seconds"))
-        duration = float(o.get("duration_s", number, **positive))
-        o.reject_unknown()
-        outages.append(Outage(start, duration))
-    out = MediaConfig(
-        enabled=r.get("enabled", bool, True, hint="true or false"),
-        voice_kbps=voice,
-        video_kbps=video,
-        ptime_ms=r.get("ptime_ms", int, d.ptime_ms, check=lambda v: v in (10, 20, 30, 40, 60),
-                       hint="10, 20, 30, 40 or 60"),
-        video_fps=r.get("video_fps", int, d.video_fps, check=lambda v: 1 <= v <= 60, hint="1-60 frames/s"),
-        max_payload=r.get("max_payload", int, d.max_payload, check=lambda v: 200 <= v <= 1400,
-                          hint="bytes between 200 and 1400"),
-        loss_model=r.get("loss_model", str, d.loss_model, check=lambda v: v in LOSS_MODELS,
-                         hint=" or ".join(LOSS_MODELS)),
-        seed=r.get("seed", int, 0),
-        outages=tuple(outages),
-        format=r.get("format", str, d.format, check=lambda v: v in ("rtp", "opaque"), hint="'rtp' or 'opaque'"),
-    )
-    r.reject_unknown()
-    return out
+def parse_media_table(table: Any, source: str = "<profile>") -> MediaConfig:
+    return validate(table, MediaConfig, source, key="media")

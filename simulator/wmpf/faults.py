@@ -9,11 +9,13 @@ reachable the same way in-process and over HTTP.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
+from pydantic import ConfigDict
+
+from simulator.config_schema import Schema, check, validate
 from simulator.errors import SimulatorError
-from simulator.profile import DeviceProfile, _Reader
+from simulator.profile import DeviceProfile
 
 if TYPE_CHECKING:
     from simulator.wmpf.model import WmpfDevice
@@ -23,31 +25,44 @@ class FaultError(SimulatorError, ValueError):
     """A fault request names an unknown fault or carries a bad value."""
 
 
-@dataclass
-class Faults:
-    """Conditions (see module docstring). Counters count down as they fire."""
+_NON_NEGATIVE = check(lambda v: v >= 0, "a non-negative number")
 
-    wmpf_crash_on_push: int = 0  # WMPF crashes when the next N pushes arrive
+
+class Faults(Schema):
+    """Conditions (see module docstring), validated from ``[faults]``. Counters count down as they fire.
+
+    Unlike the other tables it is not frozen: the models and :func:`apply_fault` change it at runtime.
+    """
+
+    model_config = ConfigDict(frozen=False)
+
+    wmpf_crash_on_push: Annotated[int, _NON_NEGATIVE] = 0  # WMPF crashes when the next N pushes arrive
     lifecycle_listener_off: bool = False  # the host app ignores onWMPFFinish: nobody restarts WMPF
-    listener_late_ms: float = 0.0  # the host app registers its push listener this late after start
-    push_drop: int = 0  # the backend loses the next N pushes
-    push_drop_rate: float = 0.0  # ... or each push with this probability (seeded)
-    push_duplicate: int = 0  # the next N pushes arrive twice
-    push_delay_ms: float = 0.0  # extra delivery delay (unscaled ms) on top of push_delivery_ms
-    slow_cold_start: float = 1.0  # cold start takes this many times longer
+    # the host app registers its push listener this late after start
+    listener_late_ms: Annotated[float, _NON_NEGATIVE] = 0.0
+    push_drop: Annotated[int, _NON_NEGATIVE] = 0  # the backend loses the next N pushes
+    # ... or each push with this probability (seeded)
+    push_drop_rate: Annotated[float, check(lambda v: 0 <= v <= 1, "a probability between 0 and 1")] = 0.0
+    push_duplicate: Annotated[int, _NON_NEGATIVE] = 0  # the next N pushes arrive twice
+    # extra delivery delay (unscaled ms) on top of push_delivery_ms
+    push_delay_ms: Annotated[float, _NON_NEGATIVE] = 0.0
+    # cold start takes this many times longer
+    slow_cold_start: Annotated[float, check(lambda v: v >= 1, "a factor >= 1")] = 1.0
     network_down: bool = False  # the device's WeChat connection is down: offline for the backend
     screen_off: bool = False  # the screen is off after boot
     # media (simulator.media): applied by the relay to a connected call's RTP, live
-    media_loss_pct: float = 0.0  # percent of RTP packets lost in each direction
-    media_jitter_ms: float = 0.0  # RFC 3550 interarrival jitter the network adds
-    media_outage_s: float = 0.0  # setting it starts an outage of this many seconds now (both directions)
+    # percent of RTP packets lost in each direction
+    media_loss_pct: Annotated[float, check(lambda v: 0 <= v <= 100, "a percentage between 0 and 100")] = 0.0
+    media_jitter_ms: Annotated[float, _NON_NEGATIVE] = 0.0  # RFC 3550 interarrival jitter the network adds
+    # setting it starts an outage of this many seconds now (both directions)
+    media_outage_s: Annotated[float, _NON_NEGATIVE] = 0.0
     no_media: bool = False  # calls connect but the media path never opens: no RTP at all
 
     def describe(self) -> dict[str, Any]:
-        return asdict(self)
+        return self.model_dump()
 
 
-CONDITIONS = {f.name: f.type for f in fields(Faults)}
+CONDITIONS = {name: f.annotation for name, f in Faults.model_fields.items()}
 ACTIONS = {
     "kill_wmpf": "kill -9 the com.tencent.wmpf process (host app restarts it if its lifecycle listener is on)",
     "crash_wmpf": "WMPF crashes now (exit status 134, a native abort)",
@@ -64,31 +79,7 @@ ACTIONS = {
 
 
 def parse_faults(profile: DeviceProfile) -> Faults:
-    table = profile.extra.get("faults", {})
-    r = _Reader(profile.source, table if isinstance(table, dict) else {}, "faults.")
-    d = Faults()
-    nonneg = {"check": lambda v: v >= 0, "hint": "a non-negative number"}
-    out = Faults(
-        wmpf_crash_on_push=r.get("wmpf_crash_on_push", int, d.wmpf_crash_on_push, **nonneg),
-        lifecycle_listener_off=r.get("lifecycle_listener_off", bool, False, hint="true or false"),
-        listener_late_ms=float(r.get("listener_late_ms", (int, float), 0.0, **nonneg)),
-        push_drop=r.get("push_drop", int, 0, **nonneg),
-        push_drop_rate=float(r.get("push_drop_rate", (int, float), 0.0, check=lambda v: 0 <= v <= 1,
-                                   hint="a probability between 0 and 1")),
-        push_duplicate=r.get("push_duplicate", int, 0, **nonneg),
-        push_delay_ms=float(r.get("push_delay_ms", (int, float), 0.0, **nonneg)),
-        slow_cold_start=float(r.get("slow_cold_start", (int, float), 1.0, check=lambda v: v >= 1,
-                                    hint="a factor >= 1")),
-        network_down=r.get("network_down", bool, False, hint="true or false"),
-        screen_off=r.get("screen_off", bool, False, hint="true or false"),
-        media_loss_pct=float(r.get("media_loss_pct", (int, float), 0.0, check=lambda v: 0 <= v <= 100,
-                                   hint="a percentage between 0 and 100")),
-        media_jitter_ms=float(r.get("media_jitter_ms", (int, float), 0.0, **nonneg)),
-        media_outage_s=float(r.get("media_outage_s", (int, float), 0.0, **nonneg)),
-        no_media=r.get("no_media", bool, False, hint="true or false"),
-    )
-    r.reject_unknown()
-    return out
+    return validate(profile.extra.get("faults", {}), Faults, profile.source, key="faults")
 
 
 def _coerce(name: str, value: Any) -> Any:

@@ -10,8 +10,9 @@ the injection path a real debug build offers (``am broadcast -a ACTION --es msg 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from simulator.android import components
 from simulator.android.intent import Intent
@@ -22,11 +23,64 @@ from simulator.wmpf.scheduler import Scheduler
 from simulator.wmpf.service import BridgeNotFound
 
 if TYPE_CHECKING:
+    from simulator.android.system import AndroidSystem
     from simulator.processes import Process
-    from simulator.wmpf.model import WmpfDevice
+    from simulator.wmpf.config import HostAppConfig
+    from simulator.wmpf.faults import Faults
+    from simulator.wmpf.pushtoken import PushToken
+    from simulator.wmpf.recorder import Recorder
+    from simulator.wmpf.service import PushHandler
+    from simulator.wmpf.timing import Timing
 
 TAG = "WMPF-API"
 ACTIVATION_RETRY_MS = 5000
+
+
+class WmpfClient(Protocol):
+    """The ``wmpf-cli`` calls the host app makes, and the listener state it reads back (WMPF's side)."""
+
+    @property
+    def running(self) -> bool: ...
+
+    @property
+    def activated(self) -> bool: ...
+
+    @property
+    def pid(self) -> int | None: ...
+
+    v2_listener: PushHandler | None
+    legacy_callback: PushHandler | None
+
+    def wakeup_if_needed(self, then: Callable[[], None]) -> None: ...
+
+    def activate(self, then: Callable[[bool], None]) -> None: ...
+
+    def get_push_token(self) -> PushToken: ...
+
+    def bind_v2_listener(self, handler: PushHandler) -> None: ...
+
+    def set_push_msg_callback(self, handler: PushHandler) -> None: ...
+
+    def launch_mini_program(self, appid: str, path: str, app_type: int) -> None: ...
+
+    def warm_up_app(self, appid: str, path: str) -> None: ...
+
+    def close_wxa_app(self, appid: str, keep_running: bool) -> None: ...
+
+    def prefetch_device_token(self) -> None: ...
+
+
+class CallPageLink(Protocol):
+    """What the host app asks of the Mini Program's call page before it hands a call over."""
+
+    prelaunch_path: str
+
+    @property
+    def in_call(self) -> bool: ...
+
+    def busy(self, room_id: str | None) -> None: ...
+
+    def reject_when_shown(self, room_id: str | None) -> None: ...
 
 
 @dataclass
@@ -40,20 +94,34 @@ class IncomingCall:
 class HostApp:
     label = "WMPF Host"
 
-    def __init__(self, model: WmpfDevice) -> None:
-        self.m = model
-        self.cfg = model.host_config
+    service: WmpfClient
+    miniprogram: CallPageLink
+
+    def __init__(self, *, serial: str, android: AndroidSystem, recorder: Recorder, timing: Timing, faults: Faults,
+                 config: HostAppConfig, miniprogram_appid: str, device_up: Callable[[], bool]) -> None:
+        self.android = android
+        self.recorder = recorder
+        self.timing = timing
+        self.faults = faults
+        self.cfg = config
+        self.miniprogram_appid = miniprogram_appid  # the maker's Mini Program it warms up and closes
+        self.device_up = device_up
         self.package = self.cfg.package
         self.activities = (self.cfg.main_activity, self.cfg.incoming_activity)
-        self.tag = self.cfg.log_tag
+        self.tag = self.cfg.log_tag  # the app's own log tag (the demo's "WMPF-API")
         self.proc: Process | None = None
         self.v2_registered = False  # the client library's registration: survives WMPF restarts
         self.legacy_registered = False
         self.lifecycle_registered = False
         self.incoming: IncomingCall | None = None
-        self.scheduler = Scheduler(f"host {model.device.serialno}")
+        self.scheduler = Scheduler(f"host {serial}")
         self._ring_timer = None
         self.main = main_window(self.package, self._status, self.cfg.main_activity)
+
+    def connect(self, service: WmpfClient, miniprogram: CallPageLink) -> None:
+        """Its peers, built after it because they report back to it (WMPF's lifecycle, the page's end)."""
+        self.service = service
+        self.miniprogram = miniprogram
 
     # -- logging helpers (everything the host app and its wmpf-cli log comes from its process) -------
     @property
@@ -65,10 +133,10 @@ class HostApp:
 
     def log(self, priority: str, tag: str, message: str) -> None:
         if self.alive:
-            self.m.recorder.log(priority, tag, message, self.proc)
+            self.recorder.log(priority, tag, message, self.proc)
 
     def _status(self) -> str:
-        svc = self.m.service
+        svc = self.service
         if not svc.running:
             return "WMPF not running"
         if not svc.activated:
@@ -82,8 +150,8 @@ class HostApp:
         self.proc = proc
         self.v2_registered = self.legacy_registered = self.lifecycle_registered = False
         self.log("I", "WMPFCli", f"WMPF.init: client 2.2.0, host {self.package}")
-        self.m.device.android.register_receiver(self.package, self.cfg.debug_action, self.on_debug_broadcast)
-        self.scheduler.later(self.m.timing.delay("host_start_ms"), self._init_wmpf)
+        self.android.register_receiver(self.package, self.cfg.debug_action, self.on_debug_broadcast)
+        self.scheduler.later(self.timing.delay("host_start_ms"), self._init_wmpf)
 
     def on_process_death(self, proc: Process, status: int) -> None:
         if proc is not self.proc:
@@ -92,12 +160,12 @@ class HostApp:
         self.scheduler.cancel_all()
         self.incoming = None
         self.v2_registered = self.legacy_registered = self.lifecycle_registered = False
-        svc = self.m.service
+        svc = self.service
         svc.v2_listener = None
         svc.legacy_callback = None  # the binder to this process is dead
 
     def on_activity_start(self, intent: Intent) -> None:
-        screen = self.m.device.android.screen
+        screen = self.android.screen
         component = intent.component or ""
         if component == components.make(self.package, self.cfg.incoming_activity) and self.incoming is not None:
             call = self.incoming
@@ -114,13 +182,13 @@ class HostApp:
         if self.cfg.lifecycle_listener:
             self.lifecycle_registered = True
             self.log("I", "WMPFCli.Lifecycle", "addWMPFLifecycleListener: success")
-        self.m.service.wakeup_if_needed(self._activate)
+        self.service.wakeup_if_needed(self._activate)
 
     def _activate(self) -> None:
         if not self.alive:
             return
         try:
-            self.m.service.activate(self._activated)
+            self.service.activate(self._activated)
         except BridgeNotFound as exc:
             self.log("E", "WMPFCli", f"activateDevice failed: {exc}")
 
@@ -129,27 +197,27 @@ class HostApp:
             return
         if not ok:
             self.log("W", self.tag, "activateDevice 失败, retry later")
-            self.scheduler.later(self.m.timing.scaled(ACTIVATION_RETRY_MS / 1000), self._retry_activation)
+            self.scheduler.later(self.timing.scaled(ACTIVATION_RETRY_MS / 1000), self._retry_activation)
             return
         self.log("I", self.tag, "activateDevice 成功")
-        token = self.m.service.get_push_token()
+        token = self.service.get_push_token()
         self.log("I", self.tag, f"getPushToken 成功: {token.redacted}")
-        late = self.m.faults.listener_late_ms
+        late = self.faults.listener_late_ms
         if late > 0 and not (self.v2_registered or self.legacy_registered):
-            self.scheduler.later(self.m.timing.scaled(late / 1000), self._register_listener)
+            self.scheduler.later(self.timing.scaled(late / 1000), self._register_listener)
         else:
             self._register_listener()
         if self.cfg.warm_up:
-            self._call_wmpf(lambda: self.m.service.warm_up_app(self.m.wmpf_config.miniprogram_appid,
-                                                               self.m.miniprogram.prelaunch_path))
+            self._call_wmpf(lambda: self.service.warm_up_app(self.miniprogram_appid,
+                                                             self.miniprogram.prelaunch_path))
 
     def _retry_activation(self) -> None:
-        self.m.service.wakeup_if_needed(self._activate)
+        self.service.wakeup_if_needed(self._activate)
 
     def _register_listener(self) -> None:
-        if not self.alive or not self.m.service.running:
+        if not self.alive or not self.service.running:
             return
-        svc = self.m.service
+        svc = self.service
         if self.cfg.push_listener == "v2":
             if self.v2_registered:
                 return  # the client library re-binds it on every WMPF start (on_wmpf_ready)
@@ -164,26 +232,26 @@ class HostApp:
             svc.set_push_msg_callback(self.on_push)
             self.legacy_registered = True
             api = "setPushMsgCallback"
-        self.m.recorder.event("listener_registered", None,
-                              self.line("I", "WMPFCli.Device", f"{api}: success"),
-                              self.line("I", self.tag, self.cfg.listener_log.format(api=api)), api=api)
+        self.recorder.event("listener_registered", None,
+                            self.line("I", "WMPFCli.Device", f"{api}: success"),
+                            self.line("I", self.tag, self.cfg.listener_log.format(api=api)), api=api)
 
     # -- WMPF lifecycle ---------------------------------------------------------------------------------
     @property
     def lifecycle_on(self) -> bool:
-        return self.lifecycle_registered and not self.m.faults.lifecycle_listener_off
+        return self.lifecycle_registered and not self.faults.lifecycle_listener_off
 
     def on_wmpf_finish(self) -> None:
         """WMPF's process died (called by the service model)."""
         if not self.alive or not self.lifecycle_on:
             return
-        self.m.recorder.event("wmpf_finish_seen", None, self.line("I", "WMPFCli.Lifecycle", "onWMPFFinish"))
-        self.scheduler.later(self.m.timing.delay("wmpf_relaunch_delay_ms"), self._relaunch_wmpf)
+        self.recorder.event("wmpf_finish_seen", None, self.line("I", "WMPFCli.Lifecycle", "onWMPFFinish"))
+        self.scheduler.later(self.timing.delay("wmpf_relaunch_delay_ms"), self._relaunch_wmpf)
 
     def _relaunch_wmpf(self) -> None:
-        if self.alive and self.m.device_up:
+        if self.alive and self.device_up():
             self.log("I", self.tag, "WMPF exited, restarting and re-activating it")
-            self.m.service.wakeup_if_needed(self._activate)
+            self.service.wakeup_if_needed(self._activate)
 
     def on_wmpf_ready(self, restart: bool) -> None:
         """WMPF came up; the client library re-binds a v2 listener by itself (the demo's comment)."""
@@ -192,15 +260,15 @@ class HostApp:
         if restart and self.lifecycle_on:
             self.log("I", "WMPFCli.Lifecycle", "onWMPFRestart")
         if self.cfg.wmpf_ready_log:
-            pid = self.m.service.proc.pid if self.m.service.proc else 0
-            self.log("I", self.tag, self.cfg.wmpf_ready_log.format(pid=pid, restart=str(restart).lower()))
-        if self.v2_registered and self.m.service.v2_listener is None:
-            self.m.service.bind_v2_listener(self.on_push)
+            self.log("I", self.tag, self.cfg.wmpf_ready_log.format(pid=self.service.pid or 0,
+                                                                  restart=str(restart).lower()))
+        if self.v2_registered and self.service.v2_listener is None:
+            self.service.bind_v2_listener(self.on_push)
             api = "registerPushMsgEventListener"
-            self.m.recorder.event("listener_registered", None,
-                                  self.line("I", "WMPFCli.Device", f"{api}: rebind after WMPF restart"),
-                                  *([self.line("I", self.tag, self.cfg.listener_log.format(api=api))]
-                                    if self.cfg.relog_listener_on_rebind else []), api=api, rebind=True)
+            self.recorder.event("listener_registered", None,
+                                self.line("I", "WMPFCli.Device", f"{api}: rebind after WMPF restart"),
+                                *([self.line("I", self.tag, self.cfg.listener_log.format(api=api))]
+                                  if self.cfg.relog_listener_on_rebind else []), api=api, rebind=True)
 
     # -- pushes -------------------------------------------------------------------------------------------
     def on_push(self, message: str) -> None:
@@ -213,7 +281,7 @@ class HostApp:
         self._handle(msg if isinstance(msg, str) else "", "debug")
 
     def _handle(self, message: str, source: str) -> None:
-        rec = self.m.recorder
+        rec = self.recorder
         try:
             push = parse_push(message)
         except BadPush as exc:
@@ -229,38 +297,38 @@ class HostApp:
                   self.line("I", self.tag, self.cfg.push_log.format(msg=preview(message, 300), room=room_id or "")),
                   source=source, valid=True)
         if self.cfg.prefetch_device_token:
-            self._call_wmpf(self.m.service.prefetch_device_token)
+            self._call_wmpf(self.service.prefetch_device_token)
         call = IncomingCall(push, room_id, q.get("callerName", ""), q.get("roomType", "video"))
         if self.incoming is not None:
             if self.incoming.room_id == room_id:
                 self.log("I", self.tag, f"duplicate push for the ringing call {room_id} ignored")
             else:
-                self.m.miniprogram.busy(room_id)  # already ringing for another call
+                self.miniprogram.busy(room_id)  # already ringing for another call
             return
-        if self.m.miniprogram.in_call or self.cfg.incoming_ui == "direct":
+        if self.miniprogram.in_call or self.cfg.incoming_ui == "direct":
             # the plugin decides (busy, duplicate) — the host app just hands the call over
             self.log("I", self.tag, "收到来电，正在打开小程序")
             self._launch(push.path, push)
             return
         self.incoming = call
-        self.scheduler.later(self.m.timing.delay("ring_show_ms"), self._show_incoming)
+        self.scheduler.later(self.timing.delay("ring_show_ms"), self._show_incoming)
 
     def _show_incoming(self) -> None:
         call = self.incoming
         if call is None or not self.alive:
             return
-        android = self.m.device.android
+        android = self.android
         if self.cfg.wake_screen and not android.screen.on:
             android.set_screen_power(True, reason="incoming_call")
         android.launch(Intent(component=components.make(self.package, self.cfg.incoming_activity)),
                        caller_uid=self.proc.uid if self.proc else 1000)
-        self.m.recorder.event("ring_shown", call.room_id,
-                              self.line("I", self.cfg.incoming_tag,
-                                        self.cfg.ring_log.format(caller=call.caller, room=call.room_id or "")),
-                              ui="host")
-        self._ring_timer = self.scheduler.later(self.m.timing.timer("host_ring_timeout_s"), self._ring_timeout)
+        self.recorder.event("ring_shown", call.room_id,
+                            self.line("I", self.cfg.incoming_tag,
+                                      self.cfg.ring_log.format(caller=call.caller, room=call.room_id or "")),
+                            ui="host")
+        self._ring_timer = self.scheduler.later(self.timing.timer("host_ring_timeout_s"), self._ring_timeout)
         if self.cfg.auto_answer:  # a kiosk answers its own notification: the same path as a tap on Answer
-            self.scheduler.later(self.m.timing.scaled(self.cfg.auto_answer_ms / 1000), self._auto_answer)
+            self.scheduler.later(self.timing.scaled(self.cfg.auto_answer_ms / 1000), self._auto_answer)
 
     def _auto_answer(self) -> None:
         call = self.incoming
@@ -272,14 +340,14 @@ class HostApp:
     def _close_incoming(self) -> IncomingCall | None:
         call, self.incoming = self.incoming, None
         self.scheduler.cancel(self._ring_timer)
-        self.m.device.android.screen.remove(activity=components.make(self.package, self.cfg.incoming_activity))
+        self.android.screen.remove(activity=components.make(self.package, self.cfg.incoming_activity))
         return call
 
     def _ring_timeout(self) -> None:
         call = self._close_incoming()
         if call is not None:
-            self.m.recorder.event("ring_dismissed", call.room_id,
-                                  self.line("I", self.cfg.incoming_tag, "incoming call not answered, dismissed"))
+            self.recorder.event("ring_dismissed", call.room_id,
+                                self.line("I", self.cfg.incoming_tag, "incoming call not answered, dismissed"))
 
     def answer(self, ui: str = "host") -> None:
         """Answer on the app's own incoming screen: the call page opens with isClickedHangOnBtn=1
@@ -287,10 +355,10 @@ class HostApp:
         call = self._close_incoming()
         if call is None:
             return
-        self.m.recorder.event("answer_tapped", call.room_id,
-                              self.line("I", self.cfg.incoming_tag,
-                                        self.cfg.answer_log.format(room=call.room_id or "", caller=call.caller)),
-                              ui=ui)
+        self.recorder.event("answer_tapped", call.room_id,
+                            self.line("I", self.cfg.incoming_tag,
+                                      self.cfg.answer_log.format(room=call.room_id or "", caller=call.caller)),
+                            ui=ui)
         self.log("I", self.tag, "收到来电，正在打开小程序")
         self._launch(call.push.path + "&isClickedHangOnBtn=1", call.push)
 
@@ -298,17 +366,17 @@ class HostApp:
         call = self._close_incoming()
         if call is None:
             return
-        self.m.recorder.event("decline_tapped", call.room_id,
-                              self.line("I", self.cfg.incoming_tag, "decline clicked"), ui="host")
+        self.recorder.event("decline_tapped", call.room_id,
+                            self.line("I", self.cfg.incoming_tag, "decline clicked"), ui="host")
         if self.cfg.decline == "reject":
             # forceHangUpVoip(roomId) needs the plugin: open it and hang up as soon as the page is up
             self._launch(call.push.path, call.push, reject=True)
 
     def _launch(self, path: str, push: PushMsg, *, reject: bool = False) -> None:
         def go() -> None:
-            self.m.service.launch_mini_program(push.appid, path, push.app_type)
+            self.service.launch_mini_program(push.appid, path, push.app_type)
             if reject:
-                self.m.miniprogram.reject_when_shown(push.room_id)
+                self.miniprogram.reject_when_shown(push.room_id)
 
         self._call_wmpf(go)
 
@@ -321,9 +389,9 @@ class HostApp:
     def on_voip_event(self, name: str, room_id: str | None, host_mono_ns: int) -> None:
         """The Mini Program forwarded an onVoipEvent over the Invoke Channel; the app logs it if it does."""
         if self.cfg.voip_event_log and self.alive:
-            self.m.recorder.log("I", self.tag, self.cfg.voip_event_log.format(name=name, room=room_id or ""),
-                                self.proc, host_mono_ns=host_mono_ns)
+            self.recorder.log("I", self.tag, self.cfg.voip_event_log.format(name=name, room=room_id or ""),
+                              self.proc, host_mono_ns=host_mono_ns)
 
     def close_mini_program(self, keep_running: bool) -> None:
         """The Invoke Channel told us the call ended: send the Mini Program away (end mode "background")."""
-        self._call_wmpf(lambda: self.m.service.close_wxa_app(self.m.wmpf_config.miniprogram_appid, keep_running))
+        self._call_wmpf(lambda: self.service.close_wxa_app(self.miniprogram_appid, keep_running))

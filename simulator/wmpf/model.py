@@ -7,13 +7,13 @@ profile tables, the timing model, the fault state, the ground-truth recorder and
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from simulator.android.system import SIGKILL_STATUS
 from simulator.wmpf.config import WMPF_PACKAGE, parse_call, parse_host_app, parse_wmpf
 from simulator.wmpf.faults import Faults, parse_faults
 from simulator.wmpf.hostapp import HostApp
-from simulator.wmpf.miniprogram import MiniProgram
+from simulator.wmpf.miniprogram import Cloud, MiniProgram
 from simulator.wmpf.recorder import Recorder
 from simulator.wmpf.service import WmpfService
 from simulator.wmpf.timing import Timing, parse_timing
@@ -21,18 +21,16 @@ from simulator.wmpf.truth import DeviceTruth, TruthRecorder
 
 if TYPE_CHECKING:
     from simulator.device import SimDevice
-    from simulator.phone.room import Room
+    from simulator.media import DeviceMedia
+
+__all__ = ["Cloud", "WmpfDevice"]
 
 UIA2_PROCESS_NAMES = ("app_process", "uiautomator")
 
 
-class Cloud(Protocol):
-    """What the device needs from the WeChat backend: the room a push names."""
-
-    def room(self, room_id: str) -> Room | None: ...
-
-
 class WmpfDevice:
+    """The single wiring point: it builds every part and hands each model only the parts and peers it uses."""
+
     def __init__(self, device: SimDevice, truth: TruthRecorder | None = None) -> None:
         profile = device.profile
         self.device = device
@@ -41,20 +39,44 @@ class WmpfDevice:
             device.props[self.wmpf_config.sn_property] = self.wmpf_config.sn_prefix + device.serialno
         self.host_config = parse_host_app(profile)
         self.call_config = parse_call(profile)
-        timing_table = profile.extra.get("timing", {})
-        self.timing = Timing(parse_timing(timing_table if isinstance(timing_table, dict) else {}, profile.source),
-                             device.time_scale, device.serialno)
+        self.timing = Timing(parse_timing(profile.extra.get("timing", {}), profile.source), device.time_scale,
+                             device.serialno)
         self.faults: Faults = parse_faults(profile)
         self.truth = (truth.for_device(device.serialno, device.clock) if truth is not None
                       else DeviceTruth(None, device.clock))
         self.recorder = Recorder(device, self.truth)
-        self.cloud: Cloud | None = None
-        self.service = WmpfService(self)
-        self.host = HostApp(self)
-        self.miniprogram = MiniProgram(self)
+        serial, android = device.serialno, device.android
+        recorder, timing, faults = self.recorder, self.timing, self.faults
+        # the host app comes first: WMPF and the Mini Program report back to it; it meets them through connect
+        self.host = HostApp(serial=serial, android=android, recorder=recorder, timing=timing, faults=faults,
+                            config=self.host_config, miniprogram_appid=self.wmpf_config.miniprogram_appid,
+                            device_up=lambda: self.device_up)
+        self.miniprogram = MiniProgram(serial=serial, android=android, processes=device.processes,
+                                       recorder=recorder, timing=timing, faults=faults, config=self.wmpf_config,
+                                       call_config=self.call_config, wake_screen=self.host_config.wake_screen,
+                                       media=self._media, host=self.host)
+        self.service = WmpfService(serial=serial, android=android, processes=device.processes, clock=device.clock,
+                                   recorder=recorder, timing=timing, faults=faults, config=self.wmpf_config,
+                                   version=profile.package(WMPF_PACKAGE), device_up=lambda: self.device_up,
+                                   host=self.host, miniprogram=self.miniprogram)
+        self.host.connect(self.service, self.miniprogram)
         device.android.attach_app(WMPF_PACKAGE, self.service)
         device.android.attach_app(self.host_config.package, self.host)
         device.on_boot.append(self._on_boot)
+
+    @property
+    def cloud(self) -> Cloud | None:
+        """The WeChat backend serving this device (the phone backend sets it); the Mini Program asks it for rooms."""
+        return self.miniprogram.cloud
+
+    @cloud.setter
+    def cloud(self, cloud: Cloud | None) -> None:
+        self.miniprogram.cloud = cloud
+
+    def _media(self) -> DeviceMedia:
+        from simulator.media import media_of  # looked up per use: the farm attaches media after the models
+
+        return media_of(self.device)
 
     @property
     def sn(self) -> str:
@@ -86,9 +108,7 @@ class WmpfDevice:
         if fault == "screen_off":
             self.device.android.set_screen_power(not self.faults.screen_off, reason="fault")
         if fault == "media_outage_s":
-            from simulator.media import media_of
-
-            media_of(self.device).outage_now(self.faults.media_outage_s)
+            self._media().outage_now(self.faults.media_outage_s)
 
     def run_fault_action(self, action: str) -> None:
         device = self.device
@@ -142,6 +162,4 @@ class WmpfDevice:
         }
 
     def _media_describe(self) -> dict[str, Any]:
-        from simulator.media import media_of
-
-        return media_of(self.device).describe()
+        return self._media().describe()

@@ -11,7 +11,7 @@ Program runtime it hosts. Client-library calls are logged in the *host app's* pr
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from simulator.wmpf.config import WMPF_PACKAGE
 from simulator.wmpf.pushmsg import APP_TYPE_NAMES, preview
@@ -20,11 +20,46 @@ from simulator.wmpf.recorder import Line
 from simulator.wmpf.scheduler import Scheduler
 
 if TYPE_CHECKING:
-    from simulator.processes import Process
-    from simulator.wmpf.model import WmpfDevice
+    from simulator.android.system import AndroidSystem
+    from simulator.clock import DeviceClock
+    from simulator.processes import Process, ProcessTable
+    from simulator.profile import PackageSpec
+    from simulator.wmpf.config import WmpfConfig
+    from simulator.wmpf.faults import Faults
+    from simulator.wmpf.recorder import Recorder
+    from simulator.wmpf.timing import Timing
 
 TAG = "WMPF.Service"
 PushHandler = Callable[[str], None]
+
+
+class HostLink(Protocol):
+    """What WMPF needs from the host app: its lifecycle listener, and its process to log wmpf-cli calls in."""
+
+    def on_wmpf_ready(self, restart: bool) -> None: ...
+
+    def on_wmpf_finish(self) -> None: ...
+
+    def log(self, priority: str, tag: str, message: str) -> None: ...
+
+    def line(self, priority: str, tag: str, message: str) -> Line: ...
+
+
+class AppBrand(Protocol):
+    """What WMPF needs from the Mini Program runtime it hosts: its process, launches and death."""
+
+    @property
+    def proc(self) -> Process | None: ...
+
+    def launch(self, appid: str, path: str, app_type: int) -> None: ...
+
+    def prelaunch(self, appid: str, path: str) -> None: ...
+
+    def close(self, keep_running: bool) -> None: ...
+
+    def on_process_death(self, proc: Process) -> None: ...
+
+    def on_wmpf_death(self) -> None: ...
 
 
 class BridgeNotFound(RuntimeError):
@@ -32,8 +67,21 @@ class BridgeNotFound(RuntimeError):
 
 
 class WmpfService:
-    def __init__(self, model: WmpfDevice) -> None:
-        self.m = model
+    def __init__(self, *, serial: str, android: AndroidSystem, processes: ProcessTable, clock: DeviceClock,
+                 recorder: Recorder, timing: Timing, faults: Faults, config: WmpfConfig, version: PackageSpec | None,
+                 device_up: Callable[[], bool], host: HostLink, miniprogram: AppBrand) -> None:
+        self.serial = serial
+        self.android = android
+        self.processes = processes
+        self.clock = clock
+        self.recorder = recorder
+        self.timing = timing
+        self.faults = faults
+        self.config = config
+        self.version = version  # the installed com.tencent.wmpf package, logged at each start
+        self.device_up = device_up
+        self.host = host
+        self.miniprogram = miniprogram
         self.proc: Process | None = None
         self.ready = False
         self.activated = False
@@ -42,7 +90,7 @@ class WmpfService:
         self.legacy_callback: PushHandler | None = None
         self.v2_listener: PushHandler | None = None  # bound in this WMPF instance
         self.starts = 0
-        self.scheduler = Scheduler(f"wmpf {model.device.serialno}")
+        self.scheduler = Scheduler(f"wmpf {serial}")
         self._ready_waiters: list[Callable[[], None]] = []
 
     # -- process lifecycle (AndroidSystem app hooks) ---------------------------------------------------
@@ -50,16 +98,20 @@ class WmpfService:
     def running(self) -> bool:
         return self.proc is not None and self.proc.alive and self.ready
 
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
     def on_process_start(self, proc: Process) -> None:
         if proc.name != WMPF_PACKAGE:
             return
         self.proc = proc
         self.ready = False
         self.starts += 1
-        version = self.m.device.profile.package(WMPF_PACKAGE)
+        version = self.version
         vname = f"{version.version_name} ({version.version_code})" if version else "?"
-        self.m.recorder.log("I", TAG, f"WMPFService onCreate: version {vname}, pid={proc.pid}", proc)
-        self.scheduler.later(self.m.timing.delay("wmpf_start_ms"), self._became_ready)
+        self.recorder.log("I", TAG, f"WMPFService onCreate: version {vname}, pid={proc.pid}", proc)
+        self.scheduler.later(self.timing.delay("wmpf_start_ms"), self._became_ready)
 
     def _became_ready(self) -> None:
         proc = self.proc
@@ -67,7 +119,7 @@ class WmpfService:
             return
         self.ready = True
         restart = self.starts > 1
-        self.m.recorder.event(
+        self.recorder.event(
             "wmpf_started", None,
             Line("I", TAG, f"WMPF service ready (pid={proc.pid}, start #{self.starts})", proc),
             pid=proc.pid, restart=restart,
@@ -75,11 +127,11 @@ class WmpfService:
         waiters, self._ready_waiters = self._ready_waiters, []
         for waiter in waiters:
             waiter()
-        self.m.host.on_wmpf_ready(restart)
+        self.host.on_wmpf_ready(restart)
 
     def on_process_death(self, proc: Process, status: int) -> None:
-        if proc is self.m.miniprogram.proc:
-            self.m.miniprogram.on_process_death(proc)
+        if proc is self.miniprogram.proc:
+            self.miniprogram.on_process_death(proc)
             return
         if proc is not self.proc:
             return
@@ -90,10 +142,10 @@ class WmpfService:
         self.v2_listener = None  # the client library re-binds it when WMPF is back
         self._ready_waiters.clear()
         self.scheduler.cancel_all()
-        self.m.recorder.event("wmpf_killed", None, pid=proc.pid, status=status)
-        self.m.miniprogram.on_wmpf_death()
-        if self.m.device_up:
-            self.m.host.on_wmpf_finish()
+        self.recorder.event("wmpf_killed", None, pid=proc.pid, status=status)
+        self.miniprogram.on_wmpf_death()
+        if self.device_up():
+            self.host.on_wmpf_finish()
 
     def reset(self) -> None:
         """The device rebooted: the process is gone without exit callbacks."""
@@ -118,8 +170,8 @@ class WmpfService:
             return
         self._ready_waiters.append(then)
         if self.proc is None or not self.proc.alive:
-            self.m.host.log("I", "WMPFCli.Device", "wakeupWMPFIfNeed: start wakeup WMPF")
-            self.m.device.android.start_process(WMPF_PACKAGE)
+            self.host.log("I", "WMPFCli.Device", "wakeupWMPFIfNeed: start wakeup WMPF")
+            self.android.start_process(WMPF_PACKAGE)
 
     def activate(self, then: Callable[[bool], None]) -> None:
         """``activateDevice``: succeeds after ``activation_ms`` unless the device is offline."""
@@ -129,34 +181,34 @@ class WmpfService:
             if not self.running:
                 then(False)
                 return
-            if self.m.faults.network_down:
-                self.m.host.log("E", "WMPFCli.Device",
-                                f"activate device({self.m.device.serialno}) failed, please check your device info."
-                                " reason=(10013,request timeout)")
+            if self.faults.network_down:
+                self.host.log("E", "WMPFCli.Device",
+                              f"activate device({self.serial}) failed, please check your device info."
+                              " reason=(10013,request timeout)")
                 then(False)
                 return
             self.activated = True
             self.registered_at_backend = True
-            token = f"{self.m.timing.rng.getrandbits(64):016x}"
-            self.m.recorder.event(
+            token = f"{self.timing.rng.getrandbits(64):016x}"
+            self.recorder.event(
                 "wmpf_activated", None,
-                self.m.host.line("I", "WMPFCli.Device",
-                                 f"activateDevice: activate device success. invoke token={token[:8]}..."),
+                self.host.line("I", "WMPFCli.Device",
+                               f"activateDevice: activate device success. invoke token={token[:8]}..."),
             )
             then(True)
 
-        self.scheduler.later(self.m.timing.delay("activation_ms"), done)
+        self.scheduler.later(self.timing.delay("activation_ms"), done)
 
     def get_push_token(self) -> PushToken:
         """``getPushToken``: the current token, or a new one when there is none or it expired."""
         self._need()
         token = self.push_token
         if token is None or token.expired:
-            token = PushToken.issue(self.m.timing.rng, self.m.timing.scaled(self.m.wmpf_config.push_token_ttl_s),
-                                    self.m.device.clock.wall_ns())
+            token = PushToken.issue(self.timing.rng, self.timing.scaled(self.config.push_token_ttl_s),
+                                    self.clock.wall_ns())
             self.push_token = token
-        self.m.host.log("I", "WMPFCli.Device",
-                        f"getPushToken: pushToken={token.redacted} expireTimestamp={token.expire_timestamp}")
+        self.host.log("I", "WMPFCli.Device",
+                      f"getPushToken: pushToken={token.redacted} expireTimestamp={token.expire_timestamp}")
         return token
 
     def bind_v2_listener(self, handler: PushHandler) -> None:
@@ -169,29 +221,29 @@ class WmpfService:
 
     def launch_mini_program(self, appid: str, path: str, app_type: int) -> None:
         self._need()
-        self.m.host.log("I", "WMPFCli.MP", f"launchMiniProgram: appId={appid}, path={preview(path, 200)}, "
-                                           f"appType={APP_TYPE_NAMES[app_type]}")
-        self.m.miniprogram.launch(appid, path, app_type)
+        self.host.log("I", "WMPFCli.MP", f"launchMiniProgram: appId={appid}, path={preview(path, 200)}, "
+                                         f"appType={APP_TYPE_NAMES[app_type]}")
+        self.miniprogram.launch(appid, path, app_type)
 
     def warm_up_app(self, appid: str, path: str) -> None:
         self._need()
-        self.m.host.log("I", "WMPFCli.MP", f"warmUpApp: appId={appid}, path={path}")
-        self.m.miniprogram.prelaunch(appid, path)
+        self.host.log("I", "WMPFCli.MP", f"warmUpApp: appId={appid}, path={path}")
+        self.miniprogram.prelaunch(appid, path)
 
     def close_wxa_app(self, appid: str, keep_running: bool) -> None:
         self._need()
-        self.m.host.log("I", "WMPFCli.MP", f"closeWxaApp: appId={appid}, keepRunning={str(keep_running).lower()}")
-        self.m.miniprogram.close(keep_running)
+        self.host.log("I", "WMPFCli.MP", f"closeWxaApp: appId={appid}, keepRunning={str(keep_running).lower()}")
+        self.miniprogram.close(keep_running)
 
     def prefetch_device_token(self) -> None:
         self._need()
-        self.m.host.log("I", "WMPFCli.MPDevice", "prefetchDeviceToken: success, errMsg=null")
+        self.host.log("I", "WMPFCli.MPDevice", "prefetchDeviceToken: success, errMsg=null")
 
     # -- push delivery (called by the backend after the delivery latency) ------------------------------
     def deliver_push(self, message: str, room_id: str | None) -> None:
-        rec = self.m.recorder
+        rec = self.recorder
         proc = self.proc
-        if not self.m.device_up:
+        if not self.device_up():
             rec.event("push_dropped", room_id, reason="device is not up")
             return
         if proc is None or not proc.alive or not self.ready:
@@ -204,8 +256,8 @@ class WmpfService:
             return
         rec.event("push_delivered", room_id,
                   Line("I", TAG, f"onPushMsg: receive push msg, size={len(message)}", proc))
-        if self.m.faults.wmpf_crash_on_push > 0:
-            self.m.faults.wmpf_crash_on_push -= 1
+        if self.faults.wmpf_crash_on_push > 0:
+            self.faults.wmpf_crash_on_push -= 1
             rec.event("wmpf_crashed", room_id,
                       Line("E", "AndroidRuntime", "FATAL EXCEPTION: WMPF.PushMsgThread", proc),
                       Line("E", "AndroidRuntime", f"Process: {WMPF_PACKAGE}, PID: {proc.pid}", proc),
@@ -213,7 +265,7 @@ class WmpfService:
                            proc),
                       pid=proc.pid)
             rec.event("push_dropped", room_id, reason="WMPF crashed handling the push")
-            self.m.device.processes.exit(proc, 134)
+            self.processes.exit(proc, 134)
             return
         handler = self.v2_listener or self.legacy_callback
         if handler is None:

@@ -21,10 +21,11 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from simulator.errors import ProfileError
-from simulator.profile import _Reader
+from pydantic import BeforeValidator, Field, TypeAdapter, create_model, model_validator
+
+from simulator.config_schema import Invalid, Schema, check, validate, validate_as
 
 # Step name -> default distribution. Medians are [INFERRED]: the WMPF docs give no numbers (facts doc §4).
 DEFAULT_STEPS: dict[str, dict[str, Any]] = {
@@ -52,8 +53,6 @@ DEFAULT_TIMERS: dict[str, float] = {
     "host_ring_timeout_s": 60.0,  # [INFERRED] the host app's own incoming screen gives up like the caller
 }
 
-DISTS = ("fixed", "uniform", "normal", "lognormal")
-
 
 @dataclass(frozen=True)
 class Distribution:
@@ -78,39 +77,71 @@ class Distribution:
         return (self.a + self.b) / 2 if self.dist == "uniform" else self.a
 
 
+_NON_NEGATIVE = check(lambda v: v >= 0, "a non-negative number")
+# the keys each distribution takes: (required, optional)
+_DIST_KEYS = {"fixed": (("value",), ()), "uniform": (("low", "high"), ()), "normal": (("mean", "sd"), ()),
+              "lognormal": (("median",), ("sigma",))}
+
+
+class _DistTable(Schema):
+    """``{dist = ..., ...}``: the keys are those of its ``dist`` (checked after the types)."""
+
+    dist: Literal["fixed", "uniform", "normal", "lognormal"]
+    value: Annotated[float, _NON_NEGATIVE] | None = None
+    low: Annotated[float, _NON_NEGATIVE] | None = None
+    high: Annotated[float, _NON_NEGATIVE] | None = None
+    mean: Annotated[float, _NON_NEGATIVE] | None = None
+    sd: Annotated[float, _NON_NEGATIVE] | None = None
+    median: Annotated[float, check(lambda v: v > 0, "a positive number")] | None = None
+    sigma: Annotated[float, _NON_NEGATIVE] = 0.25
+
+    @model_validator(mode="after")
+    def _keys_of_dist(self) -> _DistTable:
+        required, optional = _DIST_KEYS[self.dist]
+        problems = [(name, "is required but missing") for name in required if getattr(self, name) is None]
+        problems += [(name, f"unknown key for dist = {self.dist!r} (it takes {', '.join(required + optional)})")
+                     for name in self.model_fields_set - {"dist", *required, *optional}]
+        if self.dist == "uniform" and not problems and self.high < self.low:  # type: ignore[operator]
+            problems.append(("high", f"must be >= low ({self.low}), got {self.high}"))
+        if problems:
+            raise Invalid(*problems)
+        return self
+
+    def distribution(self) -> Distribution:
+        a, b = {"fixed": (self.value, 0.0), "uniform": (self.low, self.high), "normal": (self.mean, self.sd),
+                "lognormal": (self.median, self.sigma)}[self.dist]
+        return Distribution(self.dist, float(a), float(b))  # type: ignore[arg-type]
+
+
+def _number_is_fixed(value: Any) -> Any:
+    """A bare number means ``{dist = "fixed", value = ...}``; anything else must be a table."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        what = f"boolean {value!r}" if isinstance(value, bool) else f"{type(value).__name__} {value!r}"
+        raise ValueError(f"expected milliseconds or a table {{dist = ...}}, got {what}")
+    if value < 0:
+        raise ValueError(f"expected a non-negative number of milliseconds, got {value!r}")
+    return {"dist": "fixed", "value": value}
+
+
+StepSpec = Annotated[_DistTable, BeforeValidator(_number_is_fixed)]
+_STEP = TypeAdapter(StepSpec)
+
+
 def parse_distribution(source: str, key: str, value: Any) -> Distribution:
     """Parse a number (fixed) or a ``{dist = ...}`` table, naming file and key in any error."""
+    return validate_as(_STEP, value, source, key=key).distribution()
 
-    def fail(problem: str) -> ProfileError:
-        return ProfileError(source, key, problem)
 
-    if isinstance(value, bool):
-        raise fail(f"expected milliseconds or a table {{dist = ...}}, got boolean {value!r}")
-    if isinstance(value, (int, float)):
-        if value < 0:
-            raise fail(f"expected a non-negative number of milliseconds, got {value!r}")
-        return Distribution("fixed", float(value))
-    if not isinstance(value, dict):
-        raise fail(f"expected milliseconds or a table {{dist = ...}}, got {type(value).__name__} {value!r}")
-    r = _Reader(source, value, key + ".")
-    dist = r.get("dist", str, check=lambda d: d in DISTS, hint="one of " + ", ".join(DISTS))
-    number = (int, float)
-    nonneg = {"check": lambda v: v >= 0, "hint": "a non-negative number"}
-    if dist == "fixed":
-        out = Distribution(dist, float(r.get("value", number, **nonneg)))
-    elif dist == "uniform":
-        low = float(r.get("low", number, **nonneg))
-        high = float(r.get("high", number, **nonneg))
-        if high < low:
-            raise r.fail("high", f"must be >= low ({low}), got {high}")
-        out = Distribution(dist, low, high)
-    elif dist == "normal":
-        out = Distribution(dist, float(r.get("mean", number, **nonneg)), float(r.get("sd", number, **nonneg)))
-    else:
-        median = float(r.get("median", number, check=lambda v: v > 0, hint="a positive number"))
-        out = Distribution(dist, median, float(r.get("sigma", number, 0.25, **nonneg)))
-    r.reject_unknown()
-    return out
+_POSITIVE_SECONDS = check(lambda v: v > 0, "positive seconds")
+# [timing]: the seed, one field per step (a distribution) and one per protocol timer (seconds)
+_TimingTable = create_model(  # type: ignore[call-overload]
+    "_TimingTable", __base__=Schema, seed=(int, 0),
+    **{name: (StepSpec, Field(default_factory=lambda spec=spec: _STEP.validate_python(spec)))
+       for name, spec in DEFAULT_STEPS.items()},
+    **{name: (Annotated[float, _POSITIVE_SECONDS], seconds) for name, seconds in DEFAULT_TIMERS.items()},
+)
 
 
 @dataclass(frozen=True)
@@ -122,23 +153,11 @@ class TimingConfig:
     timers: dict[str, float]
 
 
-def parse_timing(table: dict[str, Any], source: str) -> TimingConfig:
-    r = _Reader(source, table, "timing.")
-    seed = r.get("seed", int, 0)
-    steps = {name: parse_distribution(source, f"timing.{name}", spec) for name, spec in DEFAULT_STEPS.items()}
-    timers = dict(DEFAULT_TIMERS)
-    for name in table:
-        if name == "seed":
-            continue
-        r.used.add(name)
-        if name in DEFAULT_TIMERS:
-            timers[name] = float(r.get(name, (int, float), check=lambda v: v > 0, hint="positive seconds"))
-        elif name in DEFAULT_STEPS:
-            steps[name] = parse_distribution(source, f"timing.{name}", table[name])
-        else:
-            known = ", ".join([*DEFAULT_STEPS, *DEFAULT_TIMERS])
-            raise r.fail(name, f"unknown timing step (known: seed, {known})")
-    return TimingConfig(seed=seed, steps=steps, timers=timers)
+def parse_timing(table: Any, source: str) -> TimingConfig:
+    known = ", ".join([*DEFAULT_STEPS, *DEFAULT_TIMERS])
+    t = validate(table, _TimingTable, source, key="timing", unknown=f"unknown timing step (known: seed, {known})")
+    return TimingConfig(seed=t.seed, steps={name: getattr(t, name).distribution() for name in DEFAULT_STEPS},
+                        timers={name: float(getattr(t, name)) for name in DEFAULT_TIMERS})
 
 
 class Timing:

@@ -19,13 +19,17 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from simulator.wmpf.scheduler import Scheduler
 
 if TYPE_CHECKING:
     from simulator.phone.room import Room
-    from simulator.wmpf.miniprogram import MiniProgram
+    from simulator.processes import Process
+    from simulator.wmpf.config import CallConfig
+    from simulator.wmpf.recorder import Recorder
+    from simulator.wmpf.timing import Timing
 
 TAG = "WMPF.VoipPlugin"
 ALIASES = {"hangOnVoip": "answered", "startVoip": "connected", "endVoip": "ended"}
@@ -33,9 +37,32 @@ JOIN_TIMEOUT_MSG = "listener waitOtherToJoin timeout"
 NATIVE_REASON_MSG = "call interrupted due to native reason"
 
 
-def emit_voip_event(mp: MiniProgram, name: str, room_id: str | None, data: dict[str, Any] | None = None,
-                    **truth: Any) -> None:
-    """Log ``onVoipEvent`` and record it (plus its alias) in the ground truth at one instant."""
+class CallPage(Protocol):
+    """The page a call runs in: the process its events are logged in, and whom to tell that it changed or ended."""
+
+    @property
+    def proc(self) -> Process | None: ...
+
+    def page_changed(self) -> None: ...
+
+    def forward_event(self, name: str, room_id: str | None, host_mono_ns: int) -> None: ...
+
+    def call_ended(self, session: VoipSession) -> None: ...
+
+
+class MediaPath(Protocol):
+    """The device's media (:class:`simulator.media.DeviceMedia`): RTP flows while a call is connected."""
+
+    def call_connected(self, room_id: str, room_type: str, conditions: Any) -> object: ...
+
+    def call_ended(self) -> None: ...
+
+
+def emit_voip_event(recorder: Recorder, proc: Process | None, name: str, room_id: str | None,
+                    data: dict[str, Any] | None = None, *, log: bool = True,
+                    forward: Callable[[str, str | None, int], None] | None = None, **truth: Any) -> None:
+    """Log ``onVoipEvent`` (unless the Mini Program does not: ``log``) and record it (plus its alias) in the
+    ground truth at one instant; ``forward`` hands it to the host app over the Invoke Channel."""
     event: dict[str, Any] = {"eventName": name}
     if room_id is not None:
         event["roomId"] = room_id
@@ -43,11 +70,12 @@ def emit_voip_event(mp: MiniProgram, name: str, room_id: str | None, data: dict[
     if data is not None:
         event["data"] = data
     mono = time.monotonic_ns()
-    rec = mp.m.recorder
-    if mp.m.call_config.log_events:
-        rec.log("I", TAG, "onVoipEvent " + json.dumps(event, ensure_ascii=False, separators=(",", ":")), mp.proc,
+    rec = recorder
+    if log:
+        rec.log("I", TAG, "onVoipEvent " + json.dumps(event, ensure_ascii=False, separators=(",", ":")), proc,
                 host_mono_ns=mono)
-    mp.m.host.on_voip_event(name, room_id, mono)  # forwarded over the Invoke Channel (logged if the app does)
+    if forward is not None:
+        forward(name, room_id, mono)
     rec.truth.record("onVoipEvent", room_id, host_mono_ns=mono, name=name, data=data)
     alias = ALIASES.get(name)
     if alias is not None:
@@ -57,8 +85,14 @@ def emit_voip_event(mp: MiniProgram, name: str, room_id: str | None, data: dict[
 class VoipSession:
     RINGING, JOINING, CONNECTED, ENDED = "ringing", "joining", "connected", "ended"
 
-    def __init__(self, mp: MiniProgram, room: Room, query: dict[str, str]) -> None:
-        self.mp = mp
+    def __init__(self, page: CallPage, room: Room, query: dict[str, str], *, recorder: Recorder, timing: Timing,
+                 config: CallConfig, media: Callable[[], MediaPath], conditions: Any) -> None:
+        self.page = page
+        self.recorder = recorder
+        self.timing = timing
+        self.cfg = config
+        self.media = media  # looked up when media starts: the farm attaches it after the models
+        self.conditions = conditions  # the device's faults, which the relay applies to the call's RTP
         self.room = room
         self.room_id = room.room_id
         self.caller = query.get("callerName") or room.caller_name
@@ -74,15 +108,12 @@ class VoipSession:
         self._hanged_on = False
 
     @property
-    def cfg(self):  # type: ignore[no-untyped-def]
-        return self.mp.m.call_config
-
-    @property
     def active(self) -> bool:
         return self.state != self.ENDED
 
     def emit(self, name: str, data: dict[str, Any] | None = None, **truth: Any) -> None:
-        emit_voip_event(self.mp, name, self.room_id, data, **truth)
+        emit_voip_event(self.recorder, self.page.proc, name, self.room_id, data, log=self.cfg.log_events,
+                        forward=self.page.forward_event, **truth)
 
     # -- opening ----------------------------------------------------------------------------------------
     def open(self, auto_answer: bool) -> None:
@@ -108,7 +139,7 @@ class VoipSession:
         if self.room.caller_joined:
             self._schedule_connect()
         else:
-            self._join_timer = self.scheduler.later(self.mp.m.timing.timer("join_timeout_s"), self._join_timeout)
+            self._join_timer = self.scheduler.later(self.timing.timer("join_timeout_s"), self._join_timeout)
 
     def _hang_on(self, source: str) -> None:
         if not self._hanged_on:
@@ -117,7 +148,7 @@ class VoipSession:
 
     def _schedule_connect(self) -> None:
         if self._connect_timer is None:
-            self._connect_timer = self.scheduler.later(self.mp.m.timing.delay("answer_to_connect_ms"),
+            self._connect_timer = self.scheduler.later(self.timing.delay("answer_to_connect_ms"),
                                                        self._connect)
 
     def _connect(self) -> None:
@@ -130,28 +161,23 @@ class VoipSession:
         self.emit("startVoip")
         self._hang_on("auto")  # when startVoip is configured to come first
         self._media_connected()
-        self.scheduler.later(self.mp.m.timing.timer("calling_period_s"), self._tick)
-        self.mp.page_changed()
+        self.scheduler.later(self.timing.timer("calling_period_s"), self._tick)
+        self.page.page_changed()
 
     def _media_connected(self) -> None:
         """Media (binding, then RTP with the relay) flows while the call is connected (simulator.media)."""
-        from simulator.media import media_of
-
-        m = self.mp.m
-        media_of(m.device).call_connected(self.room_id, self.room_type, m.faults)
+        self.media().call_connected(self.room_id, self.room_type, self.conditions)
 
     def _media_ended(self) -> None:
         if self.connected:
-            from simulator.media import media_of
-
-            media_of(self.mp.m.device).call_ended()
+            self.media().call_ended()
 
     def _tick(self) -> None:
         if self.state != self.CONNECTED:
             return
         self.keep_time += 1
         self.emit("calling", {"keepTime": self.keep_time})
-        self.scheduler.later(self.mp.m.timing.timer("calling_period_s"), self._tick)
+        self.scheduler.later(self.timing.timer("calling_period_s"), self._tick)
 
     def hang_up(self, origin: str = "manual") -> None:
         """The Hang up button (or ``forceHangUpVoip`` with origin ``forceFromApp``)."""
@@ -208,7 +234,7 @@ class VoipSession:
     def local_network_lost(self) -> None:
         """The device's own network went down: the room notices, the page aborts after the detect delay."""
         if self.state == self.CONNECTED or self.state == self.JOINING:
-            self.scheduler.later(self.mp.m.timing.delay("network_loss_detect_ms"), self._local_abort)
+            self.scheduler.later(self.timing.delay("network_loss_detect_ms"), self._local_abort)
 
     def _local_abort(self) -> None:
         if self.active:
@@ -231,13 +257,13 @@ class VoipSession:
         finish = self.cfg.finish_voip
         if finish == "always" or (finish == "connected" and self.connected):
             # the page's end handling listens for finishVoip (the billed time) when it will come
-            self.scheduler.later(self.mp.m.timing.delay("finish_voip_ms"), self._finish)
+            self.scheduler.later(self.timing.delay("finish_voip_ms"), self._finish)
         else:
-            self.mp.call_ended(self)
+            self.page.call_ended(self)
 
     def _finish(self) -> None:
         self.emit("finishVoip", {"keepTime": self.keep_time})
-        self.mp.call_ended(self)
+        self.page.call_ended(self)
 
     def kill(self) -> None:
         """The Mini Program's process died mid-call: no more events; the caller sees the room abort."""
