@@ -202,10 +202,14 @@ def analyze_flows(rows: Iterable[Row], pcap: str = "", *, device_ip: str | None 
     times: dict[str, list[float]] = {"sent": [], "received": []}
     stun_req = stun_resp = 0
     for row in rows:
-        if row.stun_type == STUN_BINDING_REQUEST:
-            stun_req += 1
-        elif row.stun_type == STUN_BINDING_SUCCESS:
-            stun_resp += 1
+        if row.stun_type is not None:  # connectivity checks open the path; they are not media
+            if row.stun_type == STUN_BINDING_REQUEST:
+                stun_req += 1
+                if classify.device is None and row.pkttype is None and device_ip is None:
+                    classify.outgoing(row)
+            elif row.stun_type == STUN_BINDING_SUCCESS:
+                stun_resp += 1
+            continue
         key = (row.src, row.dst)
         flow = flows.get(key)
         if flow is None:
@@ -222,7 +226,8 @@ def analyze_flows(rows: Iterable[Row], pcap: str = "", *, device_ip: str | None 
     sent, received = out.sent.packets, out.received.packets
     if sent == 0 and received == 0:
         out.verdict = out.stage = STAGE_NO_MEDIA
-        out.reason = "no UDP packets in the capture"
+        out.reason = ("no UDP media in the capture" + (f" ({stun_req} binding requests, {stun_resp} answered)"
+                                                        if stun_req else ""))
     elif sent < min_packets or received < min_packets:
         out.verdict = out.stage = STAGE_ONE_WAY
         out.reason = (f"UDP one way only: {sent} packets sent, {received} received (need {min_packets} each way)")
