@@ -35,7 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="answer through the host app's incoming notification (isClickedHangOnBtn=1)")
     p.add_argument("--hang-up", choices=("device", "phone"), default="device", help="who hangs up")
     p.add_argument("--hold", type=float, default=None, metavar="S", help="seconds to hold the connected call")
-    p.add_argument("--app-profile", default=None, metavar="NAME|TOML", help="app profile (default: default)")
+    p.add_argument("--app-profile", default=None, metavar="NAME|TOML",
+                   help="app profile (required with --serial; default without: the simulator's wmpf-sim-tablet)")
     p.add_argument("--phone-url", default=None, metavar="URL", help="phone API for a real device")
     p.set_defaults(func=run)
 
@@ -67,6 +68,10 @@ def _answer_mode(profile: AppProfile, auto_answer: bool) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.serial and not args.app_profile:
+        print("wmpf-hil inject: --serial needs --app-profile (the app on a real device is not the simulator's)",
+              file=sys.stderr)
+        return 2
     try:
         profile = load_profile(args.app_profile)
         with open_lab(args) as lab:

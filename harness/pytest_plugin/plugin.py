@@ -60,7 +60,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--sim-base-port", type=int, default=20000, metavar="PORT",
                     help="first loopback port for simulated devices (default 20000; +100 per xdist worker)")
     group.addoption("--app-profile", default=None, metavar="NAME|TOML",
-                    help="app profile: a name in fixtures/apps (default 'default') or a path to a TOML file")
+                    help="app profile: a name in fixtures/apps or a path to a TOML file; required with --serial "
+                         "(default without: the simulator's wmpf-sim-tablet)")
     group.addoption("--phone-url", default=None, metavar="URL",
                     help="phone API for real devices (POST /callWMPF ...); simulated devices bring their own")
     group.addoption("--calls", type=int, default=10, metavar="N",
@@ -230,7 +231,7 @@ def lab_faults(rig: Rig) -> Iterator[LabFaults]:
 
 @pytest.fixture
 def variants(lab: Lab, rig: Rig) -> Iterator[Variants]:
-    """Start differently configured simulated devices (``variants.start({"call": {"end_mode": "exit"}})``)."""
+    """Start another kind of simulated device, by device profile (``variants.device("wmpf-tablet-exit")``)."""
     started = Variants(lab, rig)
     try:
         yield started
