@@ -3,8 +3,11 @@
 Merges one or more ``results.jsonl`` files (or run directories) — the shards of one run from several xdist
 workers or CI hosts — into one standalone, self-contained page with the same summary as the pytest-html report,
 plus every call's waterfall and evidence. With ``--gates``/``--baseline`` it judges the merged run like
-``pytest --gates`` does and prints the table. Exit status: 0 report written (and gates passed), 1 a gate missed
-or a regression, 2 unreadable input or an invalid gates file.
+``pytest --gates`` does and prints the table. An INCOMPLETE run (interrupted, cut short, calls lost) says so
+at the top of the page and fails its gates. Runs of different kinds (simulated/hardware) or time scales are not
+merged or compared unless ``--allow-mixed-runs``. Exit status: 0 report written (and gates passed), 1 a gate
+missed or a regression, 2 unreadable input, an invalid gates file or mixed runs, 3 the gates failed only
+because the run is INCOMPLETE (the lab cut it short).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from harness.errors import ConfigError
 from harness.report.html import page_html
 from harness.report.model import build_report
 from harness.report.verdict import judge
-from harness.results.load import ResultsFileError, load_results
+from harness.results.load import MixedRunsError, ResultsFileError, load_results, require_same_kind, run_kinds
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--gates", default=None, metavar="TOML", help="judge the merged run against a gates file")
     p.add_argument("--baseline", action="append", default=[], metavar="RESULTS",
                    help="an earlier run's results (repeatable for shards) to flag regressions against")
+    p.add_argument("--allow-mixed-runs", action="store_true",
+                   help="merge or compare runs of different kinds (simulated/hardware) or time scales anyway")
     p.set_defaults(func=run)
 
 
@@ -38,7 +43,17 @@ def run(args: argparse.Namespace) -> int:
     try:
         gates = load_gates(args.gates) if args.gates else None
         loaded = load_results(args.results)
-        baseline = build_report(load_results(args.baseline), title="baseline") if args.baseline else None
+        kinds = run_kinds(loaded)
+        if len(kinds) > 1 and not args.allow_mixed_runs:
+            raise MixedRunsError(f"the results mix {' and '.join(kinds)}: latencies of a simulated run scale with "
+                                 f"its time scale and differ from hardware, so they are not merged (pass "
+                                 f"--allow-mixed-runs to do it anyway)")
+        baseline = None
+        if args.baseline:
+            before = load_results(args.baseline)
+            if not args.allow_mixed_runs:
+                require_same_kind(kinds, run_kinds(before), f"--baseline {', '.join(args.baseline)} is")
+            baseline = build_report(before, title="baseline")
     except (ResultsFileError, ConfigError) as exc:
         print(f"wmpf-hil report: {exc}", file=sys.stderr)
         return 2
@@ -57,5 +72,9 @@ def run(args: argparse.Namespace) -> int:
     if verdict is not None:
         for line in verdict.lines():
             print(line)
-        return 1 if verdict.failed else 0
+        if verdict.failed:
+            return 3 if verdict.lab_only else 1
+        return 0
+    for line in (["INCOMPLETE: " + "; ".join(report.incomplete)] if report.incomplete else []):
+        print(line, file=sys.stderr)
     return 0

@@ -26,6 +26,7 @@ THUMBNAIL_WIDTH = 360
 STYLE = """
 .wr{font-family:system-ui,-apple-system,"Segoe UI",Helvetica,Arial,"WenQuanYi Micro Hei",sans-serif;color:#222;
 font-size:13px;margin:8px 0}
+.wr-incomplete{background:#fde8e8;border:2px solid #c0392b;color:#7b1d14;padding:6px 10px;margin:6px 0}
 .wr h2,.wr h3{margin:14px 0 6px}
 .wr table{border-collapse:collapse;margin:4px 0 10px}
 .wr th,.wr td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
@@ -83,13 +84,25 @@ def _pm(value: float, bound: float) -> str:
     return f"{value:.1f} <small>±{bound:.3g}</small>"
 
 
+def run_state_html(report: RunReport) -> str:
+    """First lines of the report: INCOMPLETE with its reasons, and what kind of run this was."""
+    out = ""
+    if report.incomplete:
+        items = "".join(f"<li>{esc(r)}</li>" for r in report.incomplete)
+        out += f'<div class="wr-incomplete"><b>INCOMPLETE</b><ul>{items}</ul></div>'
+    if report.kinds:
+        out += f'<p class="wr-kind">run: {esc(", ".join(report.kinds))}</p>'
+    return out
+
+
 def counts_html(report: RunReport) -> str:
     parts = [f'<span><b>{len(report.calls)}</b> calls</span>',
              f'<span class="passed"><b>{report.passed}</b> passed</span>',
              f'<span class="failed"><b>{report.product_failures}</b> failed</span>',
              f'<span class="lab_error"><b>{report.lab_errors}</b> lab_error</span>']
     if report.expected_failures:
-        parts.append(f"<span>{report.expected_failures} expected failures (failure-proof scenarios)</span>")
+        parts.append(f"<span>{report.expected_failures} expected failures (the marked calls of failure-proof "
+                     f"scenarios)</span>")
     stages = ", ".join(f"{esc(k)} {v}" for k, v in sorted(report.stages.items()))
     offset = report.offset_bound_ms
     lines = ['<div class="wr-counts">' + "".join(parts) + "</div>"]
@@ -168,7 +181,7 @@ def summary_html(report: RunReport, verdict: Verdict | None = None) -> str:
     """The run summary: counts, gates, latency table and plots, devices, failures (the report's first screen)."""
     sources = "".join(f"<li>{esc(s)}</li>" for s in report.sources)
     return (f'<style>{STYLE}</style><section class="wr wr-summary"><h2>{esc(report.title)}</h2>'
-            + counts_html(report) + verdict_html(verdict)
+            + run_state_html(report) + counts_html(report) + verdict_html(verdict)
             + "<h3>Latencies (passed calls)</h3>" + latency_table_html(report.latencies)
             + plots_html(report.latencies)
             + "<h3>Devices</h3>" + devices_html(report) + failures_html(report)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.results import figures
-from harness.results.load import LoadedRecord
+from harness.results.load import LoadedRecord, incomplete_reasons, run_kinds
 from harness.results.records import DEVICE_KEY, EVIDENCE_KEY, LATENCIES, CallRecord, Outcome
 from harness.results.stats import PERCENTILES, percentile
 
@@ -97,7 +97,7 @@ class CallView:
 
     @property
     def expected_failure(self) -> bool:
-        return self.record.outcome is Outcome.FAILED and bool(self.record.extra.get("failure_proof"))
+        return self.record.expected_failure
 
     @property
     def outcome_stage(self) -> str:
@@ -120,6 +120,8 @@ class RunReport:
     calls: list[CallView]
     latencies: dict[str, LatencyStats]
     devices: list[DeviceInfo]
+    incomplete: list[str] = field(default_factory=list)  # why the run is INCOMPLETE (empty: nothing missing)
+    kinds: list[str] = field(default_factory=list)  # "simulated at time scale 0.1", "hardware"
 
     @property
     def outcomes(self) -> Counter[str]:
@@ -139,7 +141,8 @@ class RunReport:
 
     @property
     def expected_failures(self) -> int:
-        """Failures of failure-proof scenarios: they prove a failure is caught and are not product failures."""
+        """Calls that failed exactly at the stage their scenario marked (``call.call(expect_failure=...)``): they
+        prove a failure is caught and are not product failures. Every other call of the scenario counts."""
         return sum(1 for v in self.calls if v.expected_failure)
 
     @property
@@ -230,14 +233,18 @@ def devices_of(views: list[CallView]) -> list[DeviceInfo]:
 
 
 def build_report(loaded: list[LoadedRecord], *, title: str = "wmpf-hil run", sources: list[str] | None = None,
-                 ) -> RunReport:
+                 run_dirs: list[Path] | None = None) -> RunReport:
+    """The report of ``loaded``; ``run_dirs`` (default: the results files' directories) are read for their
+    ``run.json`` — an interrupted or cut-short run is INCOMPLETE."""
     views = [CallView(lr.record, lr.base_dir, waterfall(lr.record), evidence_of(lr.record, lr.base_dir))
              for lr in loaded]
     return RunReport(title=title, sources=list(sources or []), calls=views, latencies=latency_stats(views),
-                     devices=devices_of(views))
+                     devices=devices_of(views), incomplete=incomplete_reasons(loaded, run_dirs),
+                     kinds=run_kinds(loaded))
 
 
 def report_from_records(records: list[CallRecord], base_dir: Path | str = ".", **kwargs: Any) -> RunReport:
     """A report from records in memory (the pytest session, tests, benchmarks)."""
     base = Path(base_dir).resolve()
+    kwargs.setdefault("run_dirs", [])  # records in memory: only what they show themselves, no run.json read
     return build_report([LoadedRecord(r, base) for r in records], **kwargs)
