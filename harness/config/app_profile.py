@@ -406,6 +406,12 @@ class AppProfile(Schema):
     def has_pattern(self, name: str) -> bool:
         return bool(self.patterns.by_name().get(name))
 
+    @property
+    def selectors(self) -> dict[str, tuple[dict[str, Any], ...]]:
+        """Every ``[ui]`` selector defined, by name (each as its alternatives)."""
+        return {name: tuple(s.as_dict() for s in as_tuple(getattr(self.ui, name)))
+                for name in type(self.ui).model_fields if getattr(self.ui, name) is not None}
+
     def selector(self, name: str) -> tuple[dict[str, Any], ...]:
         found = as_tuple(getattr(self.ui, name, None))
         if not found:
