@@ -19,6 +19,7 @@ def _needs_a_tap(call: CallDriver) -> None:
         pytest.skip("capability: answering by tap -- this app answers every call by itself (call.answer = 'auto')")
 
 
+@pytest.mark.needs_connect
 def test_video_call_answered_by_tap(call: CallDriver) -> None:
     _needs_a_tap(call)
     record = call.run(room_type="video", answer="tap", hang_up="device")
@@ -32,6 +33,8 @@ def test_video_call_answered_by_tap(call: CallDriver) -> None:
         assert record.extra.get("hung_up_by") == "endByListener"
 
 
+@pytest.mark.needs_connect
+@pytest.mark.needs_hang_up
 def test_voice_call_hung_up_by_caller(call: CallDriver) -> None:
     record = call.run(room_type="voice", hang_up="phone")  # answered as the app answers (tap or by itself)
     assert record.outcome is Outcome.PASSED, record.error
@@ -39,10 +42,12 @@ def test_voice_call_hung_up_by_caller(call: CallDriver) -> None:
         assert record.extra.get("hung_up_by") == "endByCaller"
 
 
+@pytest.mark.needs_connect
 def test_auto_answer(call: CallDriver) -> None:
     """Auto-answer as call-wmpf.html §2.3 describes: the host app shows its own incoming notification, and
     answering it launches the Mini Program with ``&isClickedHangOnBtn=1``, so the call page answers by itself
-    (no second tap). An app that answers by itself (``call.answer = "auto"``, a kiosk) is left to do so.
+    (no second tap; nothing is asked of the caller). An app that answers by itself (``call.answer = "auto"``,
+    a kiosk) is left to do so.
     """
     profile = call.rig.profile
     if profile.answer == "auto":

@@ -21,6 +21,8 @@ VARIANT_DEVICES = {"end_page": ("wmpf-tablet-end-page", "wmpf-tablet-end-page"),
                    "exit": ("wmpf-tablet-exit", "wmpf-tablet-exit"), "background": ("wmpf-tablet", "wmpf-sim-tablet")}
 
 
+@pytest.mark.needs_connect
+@pytest.mark.needs_hang_up
 @pytest.mark.parametrize("mode", ["end_page", "background", "exit"])
 def test_end_mode(call: CallDriver, variants: Variants, mode: str) -> None:
     rig = call.rig
@@ -41,6 +43,7 @@ def test_end_mode(call: CallDriver, variants: Variants, mode: str) -> None:
     assert second.outcome is Outcome.PASSED, f"the call after an {mode!r} end did not pass: {second.error}"
 
 
+@pytest.mark.needs_connect
 def test_cold_versus_warm_start(call: CallDriver) -> None:
     """Kill the Mini Program's process: the next answer is a cold start; the one after (kept running) is warm.
 

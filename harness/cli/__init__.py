@@ -12,7 +12,7 @@ import sys
 
 import adbutils
 
-from harness.cli import devices, doctor, inject, report, sim
+from harness.cli import devices, doctor, durations, inject, lab, report, sim, trend
 from harness.errors import HarnessError, LabError
 
 EXIT_OK, EXIT_PRODUCT, EXIT_USAGE, EXIT_LAB = 0, 1, 2, 3
@@ -26,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     devices.register(sub)
     doctor.register(sub)
     report.register(sub)
+    trend.register(sub)
+    durations.register(sub)
+    lab.register(sub)
     return parser
 
 

@@ -27,7 +27,7 @@ APPS_DIR = FIXTURES_DIR / "apps"
 SIM_PROFILE_NAME = "wmpf-sim-tablet"  # the simulator's own host app; the default only without --serial
 DEFAULT_PROFILE = APPS_DIR / f"{SIM_PROFILE_NAME}.toml"
 
-CALL_METHODS = ("phone", "broadcast")
+CALL_METHODS = ("phone", "phone_app", "phone_bot", "broadcast")  # harness.call.caller_setup picks the caller
 ANSWER_MODES = ("tap", "auto")
 END_MODES = ("end_page", "background", "exit")
 ROOM_TYPES = ("voice", "video")

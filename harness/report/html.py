@@ -108,6 +108,15 @@ def counts_html(report: RunReport) -> str:
     lines = ['<div class="wr-counts">' + "".join(parts) + "</div>"]
     if stages:
         lines.append(f"<p>failure stages: {stages}</p>")
+    if report.shards:
+        lines.append("<p>shards: " + ", ".join(f"{esc(shard or '-')} on {esc(host or '-')} ({n} calls)"
+                                               for shard, host, n in report.shards) + "</p>")
+    if report.retried:
+        lines.append(f"<p>{len(report.retried)} attempt(s) ended in a lab error and were run again (--lab-reruns): "
+                     + ", ".join(esc(v.call_id) for v in report.retried) + "</p>")
+    if report.flaky:
+        lines.append("<p class='failed'>flaky (passed and failed on one model and build): "
+                     + "; ".join(f"{esc(t)} on {esc(m)} ({esc(b)})" for t, m, b in report.flaky) + "</p>")
     if offset is not None:
         lines.append(f"<p>clock offset bound (worst call): ±{offset:.3f} ms; each figure below carries its own bound"
                      f" (the call that had it)</p>")
@@ -230,7 +239,9 @@ def call_html(view: CallView, *, images: bool = True, link_base: Path | None = N
     """One call: outcome, waterfall, capture summary, logcat around a failure, screenshots (``images``)."""
     r = view.record
     steps = [(s.label, s.at_ms, s.bound_ms) for s in view.steps]
-    parts = [f"<p><b>{esc(r.scenario)}</b> on {esc(r.serial)} ({esc(r.model)}), room {esc(r.room_id or '-')}: "
+    where = ", ".join(f"{k} {r.extra[k]}" for k in ("shard", "host", "attempt") if r.extra.get(k) not in (None, ""))
+    parts = [f"<p><b>{esc(r.scenario)}</b> on {esc(r.serial)} ({esc(r.model)}), room {esc(r.room_id or '-')}"
+             + (f" [{esc(where)}]" if where else "") + ": "
              f'<span class="{esc(r.outcome.value)}">{esc(view.outcome_stage)}</span>'
              + (f" — {esc(r.error)}" if r.error else "") + "</p>"]
     if steps:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.results import figures
+from harness.results.labels import HOST_KEY, SHARD_KEY, attempt_of, build_of, label_of
 from harness.results.load import LoadedRecord, incomplete_reasons, run_kinds
 from harness.results.records import DEVICE_KEY, EVIDENCE_KEY, LATENCIES, CallRecord, Outcome
 from harness.results.stats import PERCENTILES, percentile
@@ -93,7 +94,12 @@ class CallView:
     @property
     def call_id(self) -> str:
         r = self.record
-        return f"{r.worker + ':' if r.worker else ''}{r.serial}#{r.call_index}"
+        shard = label_of(r, SHARD_KEY)  # merged farm runs: serials and call numbers repeat across shards
+        return f"{shard + '/' if shard else ''}{r.worker + ':' if r.worker else ''}{r.serial}#{r.call_index}"
+
+    @property
+    def attempt(self) -> int:
+        return attempt_of(self.record)
 
     @property
     def expected_failure(self) -> bool:
@@ -102,7 +108,8 @@ class CallView:
     @property
     def outcome_stage(self) -> str:
         r = self.record
-        return r.outcome.value + (f" at {r.stage.value}" if r.stage else "")
+        return r.outcome.value + (f" at {r.stage.value}" if r.stage else "") + \
+            (f" (attempt {self.attempt})" if self.attempt > 1 else "")
 
 
 @dataclass
@@ -152,6 +159,30 @@ class RunReport:
     @property
     def stages(self) -> Counter[str]:
         return Counter(v.record.stage.value for v in self.calls if v.record.stage and not v.expected_failure)
+
+    @property
+    def shards(self) -> list[tuple[str, str, int]]:
+        """(shard, host, calls) of a farm run; empty for a run of one host without labels."""
+        counts = Counter((label_of(v.record, SHARD_KEY) or "", label_of(v.record, HOST_KEY) or "") for v in self.calls)
+        return [(shard, host, n) for (shard, host), n in sorted(counts.items()) if shard or host]
+
+    @property
+    def retried(self) -> list[CallView]:
+        """Attempts that ended in a lab error and were run again (--lab-reruns): kept, shown as retried."""
+        later = {(v.record.test_id, label_of(v.record, SHARD_KEY), v.attempt) for v in self.calls}
+        return [v for v in self.calls if v.record.outcome is Outcome.LAB_ERROR
+                and (v.record.test_id, label_of(v.record, SHARD_KEY), v.attempt + 1) in later]
+
+    @property
+    def flaky(self) -> list[tuple[str, str, str]]:
+        """(scenario, model, build) that both passed and failed (a product failure) in this run."""
+        seen: dict[tuple[str, str, str], set[str]] = {}
+        for v in self.calls:
+            if v.expected_failure or v.record.outcome is Outcome.LAB_ERROR:
+                continue
+            key = (v.record.test_id or v.record.scenario, v.record.model, build_of(v.record))
+            seen.setdefault(key, set()).add(v.record.outcome.value)
+        return sorted(k for k, outcomes in seen.items() if {Outcome.PASSED.value, Outcome.FAILED.value} <= outcomes)
 
     @property
     def offset_bound_ms(self) -> float | None:
