@@ -100,21 +100,21 @@ def diagnose(serial: str, adb_port: int, profile: AppProfile, *, phone_url: str 
     """Every check, in order; a check that cannot run after an earlier miss says so instead of raising."""
     checks: list[Check] = []
     with DeviceSession(serial, adb_port=adb_port) as session:
-        rig = Rig(session=session, timeline=Timeline(session, profile), profile=profile,
-                  phone=Phone(phone_url) if phone_url else None)
+        rig = Rig(session=session, timeline=Timeline(session, profile), profile=profile)
+        phone = Phone(phone_url) if phone_url else None
         state = _run(checks, "adb", lambda: _adb(session))
         if not state:
             return checks
-        sn = _run(checks, "device SN", lambda: _sn(session, profile))
+        _run(checks, "device SN", lambda: _sn(session, profile))
         _run(checks, "WMPF", lambda: _package(session, profile.wmpf_package, "WMPF", profile))
         host = _run(checks, "host app", lambda: _package(session, profile.host_package, "host app", profile))
         if host:
             _run(checks, "push listener", lambda: _listener(rig))
-        _run(checks, "pushToken", lambda: _push_token(rig, sn))
+        _run(checks, "pushToken", lambda: _push_token(rig, phone))
         _run(checks, "root and tcpdump", lambda: _root(session, profile))
         _run(checks, "uiautomator2", lambda: _u2(session))
         _run(checks, "clock", lambda: _clock(session))
-        checks.extend(caller_checks(rig, sn, caller_serial, caller_profile, adb_port))
+        checks.extend(caller_checks(rig, phone, caller_serial, caller_profile, adb_port))
     return checks
 
 
@@ -176,13 +176,13 @@ def _listener(rig: Rig) -> Check:
     return Check("push listener", True, f"registered ({seen.line.tag}: {seen.line.message[:80]})")
 
 
-def _push_token(rig: Rig, sn: str | None) -> Check:
+def _push_token(rig: Rig, phone: Phone | None) -> Check:
     if rig.profile.call_method == "broadcast":
         return Check("pushToken", None, "not needed: calls are placed by broadcast")
-    if rig.phone is None:
+    if phone is None:
         return Check("pushToken", None, "no --phone-url: the caller's backend cannot be asked for this device's "
                                         "pushToken (the host app must upload it to yours)")
-    info = rig.phone.device(rig.sn)
+    info = phone.device(rig.sn)
     token = info.get("pushToken")
     if not token:
         return Check("pushToken", False, f"the caller's backend has no pushToken for SN {rig.sn!r}",
@@ -225,18 +225,18 @@ def _clock(session: DeviceSession) -> Check:
     return Check("clock", True, detail)
 
 
-def caller_checks(rig: Rig, sn: str | None, caller_serial: str | None, caller_profile: str | None,
+def caller_checks(rig: Rig, phone: Phone | None, caller_serial: str | None, caller_profile: str | None,
                   adb_port: int) -> list[Check]:
     """The caller side: its phone API reachable and knowing this device; a caller phone on adb.
 
     Hook for caller profiles (issue 10): with ``--caller-profile``, its selectors are checked on the caller's
     screen by :func:`harness.callers.check_caller` when that exists in this tree."""
     checks: list[Check] = []
-    if rig.phone is not None:
+    if phone is not None:
         def reachable() -> Check:
-            devices = rig.phone.devices()  # type: ignore[union-attr]
+            devices = phone.devices()
             known = any(d.get("sn") == rig.sn for d in devices)
-            return Check("caller", known, f"phone API {rig.phone.base_url} answers; "  # type: ignore[union-attr]
+            return Check("caller", known, f"phone API {phone.base_url} answers; "
                          f"{'knows' if known else 'does not know'} SN {rig.sn!r}",
                          "register this device (SN and pushToken) with the caller's backend")
         _run(checks, "caller", reachable)

@@ -31,6 +31,7 @@ from harness.callers.base import Caller
 from harness.callers.lab_faults import LabFaults
 from harness.config.app_profile import AppProfile
 from harness.device.adb_server import DEFAULT_ISOLATED_PORT, free_server_port
+from harness.device.identity import read_sn
 from harness.device.lab import Lab, LabConfig
 from harness.device.pool import DeviceClaim, claim_serial, worker_id, worker_index
 from harness.device.retry import LabRetry
@@ -215,7 +216,8 @@ def _caller_and_faults(choice: CallerChoice, lab: Lab, session: DeviceSession,
         pytest.exit(f"wmpf-hil: usage error: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
     except LabError as exc:
         pytest.exit(f"wmpf-hil: lab error: the caller ({choice.describe()}): {exc}", returncode=3)
-    return caller, build_faults(choice, session.prop("ro.serialno"))
+    source = profile.device.sn  # the SN the lab's fault injector knows the device by
+    return caller, build_faults(choice, read_sn(session, source.kind, source.value))
 
 
 def _make_rig(lab: Lab, session: DeviceSession, timeline: Timeline, profile: AppProfile, results: ResultsWriter,
