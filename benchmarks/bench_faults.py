@@ -47,7 +47,8 @@ def one_run(workdir: Path, fault: str, index: int) -> dict[str, float]:
                                stdout=subprocess.PIPE, text=True, cwd=ROOT)
         info = json.loads(sim.stdout.readline() if sim.stdout else "{}")
         env["WMPF_SIM_PID"] = str(sim.pid)
-        args += ["--serial", info["serial"], "--adb-port", str(adb_port), "--phone-url", info["phone"]]
+        args += ["--serial", info["serial"], "--adb-port", str(adb_port), "--phone-url", info["phone"],
+                 "--app-profile", "wmpf-sim-tablet"]
     else:
         args += ["--sim-time-scale", "0.1", "--adb-port", str(adb_port), "--sim-base-port", str(DEVICE_PORT)]
     try:

@@ -1,22 +1,24 @@
 """After the call and before it: each end mode the app may use, and cold versus warm Mini Program starts.
 
 End modes (call-wmpf.html §3): the end page (``setVoipEndPagePath``), the background
-(``closeWxaApp(keepRunning=true)``) and exit (``wx.exitMiniProgram``). A real device is configured with one;
-there the other modes skip. On the simulator each mode runs on a device configured for it.
+(``closeWxaApp(keepRunning=true)``) and exit (``wx.exitMiniProgram``). A real device is built with one; there
+the other modes skip. On the simulator each other mode runs on a simulated device profile built for it
+(``fixtures/devices/wmpf-tablet-end-page.toml``, ``-exit``), described by the app profile of the same name.
 """
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from harness.call.driver import CallDriver
-from harness.device.wmpf import kill_pids, wmpf_process_pids
+from harness.call.recovery import stop_mini_program
 from harness.pytest_plugin.variants import Variants
 from harness.results.records import Outcome
 
 pytestmark = pytest.mark.wmpf_scenario
+# Simulated device profile and the app profile that describes it, per end mode.
+VARIANT_DEVICES = {"end_page": ("wmpf-tablet-end-page", "wmpf-tablet-end-page"),
+                   "exit": ("wmpf-tablet-exit", "wmpf-tablet-exit"), "background": ("wmpf-tablet", "wmpf-sim-tablet")}
 
 
 @pytest.mark.needs_connect
@@ -26,9 +28,9 @@ def test_end_mode(call: CallDriver, variants: Variants, mode: str) -> None:
     rig = call.rig
     if mode != rig.profile.end_mode:
         if not variants.simulated:
-            pytest.skip(f"needs end mode {mode!r}: this device's app ends calls with {rig.profile.end_mode!r} "
-                        f"(app profile); run on a device configured for {mode!r}")
-        rig = variants.start({"call": {"end_mode": mode}}, dataclasses.replace(rig.profile, end_mode=mode))
+            pytest.skip(f"capability: end mode {mode!r} -- this device's app ends calls with "
+                        f"{rig.profile.end_mode!r} (app profile call.end_mode)")
+        rig = variants.device(*VARIANT_DEVICES[mode])
     driver = call.on(rig)
     first = driver.run()
     assert first.outcome is Outcome.PASSED, first.error
@@ -43,11 +45,12 @@ def test_end_mode(call: CallDriver, variants: Variants, mode: str) -> None:
 
 @pytest.mark.needs_connect
 def test_cold_versus_warm_start(call: CallDriver) -> None:
-    """Kill the Mini Program's process: the next answer is a cold start; the one after (kept running) is warm."""
+    """Kill the Mini Program's process: the next answer is a cold start; the one after (kept running) is warm.
+
+    Without root the whole of WMPF is force-stopped and waited back instead (recorded in ``cold_start_by``)."""
     rig = call.rig
-    killed = kill_pids(rig.session, wmpf_process_pids(rig.session, rig.profile.wmpf_package, mini_program_only=True))
-    assert killed, "no WMPF Mini Program (appbrand) process to kill"
-    cold = call.run(extra={"start": "cold"})
+    how = stop_mini_program(rig)
+    cold = call.run(extra={"start": "cold", "cold_start_by": how})
     warm = call.run(extra={"start": "warm"})
     assert cold.outcome is Outcome.PASSED, cold.error
     assert warm.outcome is Outcome.PASSED, warm.error

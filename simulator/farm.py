@@ -230,10 +230,16 @@ class Simulator:
             self._servers.append(server)
             phones.append((phone, port))
         self.phone_url = await self._phone.start(HOST, 0)
-        self.devices = [DeviceInfo(serial=f"{HOST}:{port}", port=port, model=device.model, sn=device.serialno,
+        self.devices = [DeviceInfo(serial=f"{HOST}:{port}", port=port, model=device.model, sn=self._phone_sn(device),
                                    phone=self.phone_url) for device, port in listening]
         self.phones = [DeviceInfo(serial=f"{HOST}:{port}", port=port, model=phone.model, sn=phone.serialno,
                                   phone=self.phone_url, role="phone") for phone, port in phones]
+
+    @staticmethod
+    def _phone_sn(device: SimDevice) -> str:
+        from simulator.wmpf import model_of
+
+        return model_of(device).sn
 
     async def _listen(self, device: SimDevice, ports) -> tuple[asyncio.Server, int]:
         for port in ports:

@@ -29,7 +29,7 @@ def impaired(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_loss_jitter_and_gap_match_the_ground_truth(impaired) -> None:
-    a = analyze_pcap(impaired.path)
+    a = analyze_pcap(impaired.path, media_format="rtp")
     down = impaired.truth["down"]
     received, sent = a.direction("received"), a.direction("sent")
     assert received["lost"] == down["lost"] + down["outage"]
@@ -55,7 +55,7 @@ def test_our_loss_equals_tsharks_rtp_streams(tmp_path, impaired) -> None:
         return sorted(int(n) for n in re.findall(r"\s(\d+) \([\d.]+%\)", out))
 
     def our_lost(path: Path) -> list[int]:
-        a = analyze_pcap(path)
+        a = analyze_pcap(path, media_format="rtp")
         return sorted(s["lost"] for d in ("sent", "received") for s in a.direction(d)["streams"])
 
     assert our_lost(steady.path) == tshark_lost(steady.path)
@@ -66,7 +66,7 @@ def test_pyshark_per_packet_path_agrees_on_a_short_capture(tmp_path) -> None:
     from harness.analysis.pyshark_path import pyshark_analysis
 
     short = synthesize_call(tmp_path / "short.pcap", duration_s=2, room_type="voice", loss_pct=5, jitter_ms=5)
-    fast, slow = analyze_pcap(short.path), pyshark_analysis(short.path)
+    fast, slow = analyze_pcap(short.path, media_format="rtp"), pyshark_analysis(short.path)
     for direction in ("sent", "received"):
         a, b = fast.direction(direction), slow.direction(direction)
         for key in ("packets", "lost", "loss_pct", "jitter_ms_mean", "jitter_ms_max", "gaps"):
@@ -84,7 +84,7 @@ def _stun_only(path: Path, requests: int) -> Path:
 
 
 def test_no_rtp_is_no_media_and_fails_a_connected_call(tmp_path) -> None:
-    a = analyze_pcap(_stun_only(tmp_path / "nomedia.pcap", 4))
+    a = analyze_pcap(_stun_only(tmp_path / "nomedia.pcap", 4), media_format="rtp")
     assert a.stage == "no_media" and a.stun_requests == 4 and "4 binding requests, 0 answered" in a.reason
     record = CallRecord(scenario="t", serial="s")
     record.add_event(EventStamp("answered", 1_800_000_000_000.0, 0.0, 1.0))
@@ -126,7 +126,7 @@ def test_sequence_wrap_reordering_and_duplicates_are_not_loss() -> None:
 
 
 def test_answer_to_media_on_device_and_host_clocks(impaired) -> None:
-    a = analyze_pcap(impaired.path)
+    a = analyze_pcap(impaired.path, media_format="rtp")
     record = CallRecord(scenario="t", serial="s")
     answered_device_ms = impaired.truth["start_epoch"] * 1000 - 850.0
     record.add_event(EventStamp("answered", answered_device_ms, answered_device_ms + 5000.0, 3.0))

@@ -36,8 +36,9 @@ def _logged_ms(sim, event: str) -> float:
 
 
 def _captured_call(sim, adb_server, tmp_path: Path, seconds: float, room_type: str = "voice",
-                   config: CaptureConfig = DEVICE_CAPTURE) -> tuple[CallRecord, dict]:
-    """Capture one connected call of ``seconds`` seconds of media; return the analysed record."""
+                   config: CaptureConfig = DEVICE_CAPTURE, media_format: str = "rtp") -> tuple[CallRecord, dict]:
+    """Capture one connected call of ``seconds`` seconds of media; return the analysed record (the simulated
+    tablet's media is RTP, as its app profile says, so RTP statistics by default)."""
     record = CallRecord(scenario="capture", serial=sim.devices[0].serial)
     with _session(sim, adb_server) as session:
         capture = session.service(CaptureService, config=config, out_dir=tmp_path / "captures")
@@ -51,7 +52,7 @@ def _captured_call(sim, adb_server, tmp_path: Path, seconds: float, room_type: s
         hang_up(sim, room)
         time.sleep(0.2)
         assert result.available, result.message
-        finish_capture(capture, record)
+        finish_capture(capture, record, media_format=media_format)
     return record, truth
 
 
@@ -213,6 +214,22 @@ def test_host_capture_on_loopback_sees_the_same_call(make_sim, adb_server, tmp_p
     # on the wire between device and relay: the relay's 5 % downlink loss, and the device's full uplink
     assert media["received"]["loss_pct"] == pytest.approx(5.0, abs=1.0)
     assert media["sent"]["loss_pct"] == 0.0 and media["verdict"] == "media_both_ways"
+
+
+def test_media_that_is_not_rtp_is_judged_by_its_udp_flows(make_sim, adb_server, tmp_path) -> None:
+    """A maker whose media is not RTP (the simulated [media] format "opaque"): the default flow verdict sees both
+    directions and answer_to_media; an RTP decoder would call the same call media-less."""
+    sim = make_sim(1, time_scale=0.2, profile=media_profile(media={"format": "opaque"}))
+    record, _ = _captured_call(sim, adb_server, tmp_path, 3.0, media_format="udp")
+    media = record.extra["media"]
+    assert media["format"] == "udp" and media["verdict"] == "media_both_ways", media
+    assert media["sent"]["packets"] > 50 and media["received"]["packets"] > 50
+    assert media["sent"]["flows"] and "answer_to_media" in record.latencies
+    assert record.outcome is Outcome.PASSED
+    pcap = tmp_path / "captures" / Path(record.extra["capture"]["path"]).name
+    from harness.analysis import analyze_pcap
+
+    assert analyze_pcap(pcap, media_format="rtp").stage == "no_media"
 
 
 def test_capture_table_is_validated() -> None:

@@ -32,7 +32,9 @@ def test_inject_places_one_call_and_prints_its_timeline(answer: list[str]) -> No
     for name in ("placed", "push_received", "ring_shown", "answered", "connected", "ended"):
         assert f" {name} " in proc.stdout, name
     assert "push_to_ring" in proc.stdout and "clock offset bound" in proc.stdout
-    assert ("tap_to_answer" in proc.stdout) is (not answer)  # auto-answer has no tap to time
+    # auto-answer: one tap on the host app's notification, then the call page answers by itself
+    assert "tap_to_answer" in proc.stdout
+    assert ("incoming notification (isClickedHangOnBtn=1" in proc.stdout) is bool(answer)
 
 
 def test_inject_refuses_a_bad_app_profile_naming_it(tmp_path) -> None:

@@ -39,14 +39,16 @@ def test_example_lab_is_valid_and_planned_in_proportion_to_devices() -> None:
 
 def test_invalid_lab_lists_every_problem(tmp_path: Path) -> None:
     bad = tmp_path / "lab.toml"
-    bad.write_text('[lab]\nname = "x"\n\n[[hosts]]\nname = "a"\ncolour = "red"\n[[hosts.devices]]\nserial = "S1"\n'
+    bad.write_text('[lab]\nname = "x"\napp_profile = "lumen-tab-user"\n\n[[hosts]]\nname = "a"\ncolour = "red"\n'
+                   '[[hosts.devices]]\nserial = "S1"\n'
                    'model = "M"\n\n[[hosts]]\nname = "b"\ndevices = []\n')
     with pytest.raises(LabFileError) as caught:
         load_lab(bad)
     keys = [key for key, _ in caught.value.problems]
     assert "hosts[0].colour" in keys and "hosts[1].devices" in keys
     dup = tmp_path / "dup.toml"
-    dup.write_text('[lab]\nname = "x"\n[[hosts]]\nname = "a"\n[[hosts.devices]]\nserial = "S1"\nmodel = "M"\n'
+    dup.write_text('[lab]\nname = "x"\napp_profile = "lumen-tab-user"\n[[hosts]]\nname = "a"\n'
+                   '[[hosts.devices]]\nserial = "S1"\nmodel = "M"\n'
                    '[[hosts]]\nname = "b"\n[[hosts.devices]]\nserial = "S1"\nmodel = "M"\n')
     out = _cli("lab", "check", str(dup))
     assert out.returncode == 2 and "hosts[1].devices[0].serial: serial 'S1' is also hosts[0].devices[0].serial" \

@@ -83,7 +83,8 @@ class ExternalSim:
 
     def args(self) -> list[str]:
         serials = [a for info in self.infos for a in ("--serial", info["serial"])]
-        return [*serials, "--adb-port", str(self.adb_port), "--phone-url", self.infos[0]["phone"]]
+        return [*serials, "--adb-port", str(self.adb_port), "--phone-url", self.infos[0]["phone"],
+                "--app-profile", "wmpf-sim-tablet"]  # the devices are simulated tablets
 
     def close(self) -> None:
         if self.proc.poll() is None:

@@ -41,7 +41,7 @@ pytestmark = pytest.mark.fuzz
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = 800  # per loader
 LOADERS: dict[str, tuple[Path, Callable[[Path], Any], tuple[type[Exception], ...]]] = {
-    "app_profile": (ROOT / "fixtures/apps/default.toml", load_app_profile, (ConfigError,)),
+    "app_profile": (ROOT / "fixtures/apps/wmpf-sim-tablet.toml", load_app_profile, (ConfigError,)),
     "callers": (ROOT / "fixtures/pushes/callers.toml", callers, (ConfigError,)),
     "gates": (ROOT / "fixtures/gates/default.toml", load_gates, (ConfigError,)),
     "device_profile": (ROOT / "fixtures/devices/wmpf-tablet.toml", simulator.load_profile, (simulator.ProfileError,)),

@@ -22,7 +22,7 @@ def report_of(path: Path):
 
 def test_default_gates_load_and_pass_a_healthy_run(tmp_path: Path) -> None:
     gates = load_gates(DEFAULT_GATES)
-    assert gates.latency["push_to_ring"]["p90"] == 5000 and gates.product_failures == 0
+    assert gates.latency_limits()["push_to_ring"]["p90"] == 5000 and gates.product_failures == 0
     verdict = judge(report_of(write_run(tmp_path, 40)), gates)
     assert not verdict.failed, verdict.lines()
 
@@ -88,7 +88,7 @@ def test_baseline_tolerance_per_latency(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("text", "key", "problem"), [
-    ("[latency.push_to_rign]\np90 = 5", "latency.push_to_rign", "unknown latency"),
+    ("[latency.push_to_rign]\np90 = 5", "latency.push_to_rign", "unknown key"),
     ("[latency.push_to_ring]\np95 = 5", "latency.push_to_ring.p95", "unknown key"),
     ("[latency.push_to_ring]\np90 = 'fast'", "latency.push_to_ring.p90", "must be a number"),
     ("[latency.push_to_ring]\np90 = -1", "latency.push_to_ring.p90", "must not be negative"),

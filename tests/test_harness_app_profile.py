@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.config.app_profile import APPS_DIR, load_profile
+from harness.config.app_profile import DEFAULT_PROFILE, load_profile
 from harness.errors import AppProfileError
 
-DEFAULT_TEXT = (APPS_DIR / "default.toml").read_text(encoding="utf-8")
+DEFAULT_TEXT = DEFAULT_PROFILE.read_text(encoding="utf-8")
 
 
 def test_bundled_profiles_load() -> None:
@@ -49,11 +49,11 @@ def write(tmp_path: Path, text: str) -> Path:
     (lambda t: t.replace("(?P<json>\\{.*\\})", "(.*)"), "patterns.voip_event.regex", "named group"),
     (lambda t: t.replace("'^onWMPFFinish$'", "'(unclosed'"), "patterns.wmpf_finish.regex", "invalid regex"),
     (lambda t: re.sub(r"wmpf_started = .*\n", "", t), "patterns.wmpf_started", "is required"),
-    (lambda t: t.replace("push_ignored =", "push_ignord ="), "patterns.push_ignord", "unknown pattern name"),
+    (lambda t: t.replace("push_ignored =", "push_ignord ="), "patterns.push_ignord", "unknown key"),
     (lambda t: t.replace('hang_up = { resourceId', 'hang_up = { resource_id'), "ui.hang_up.resource_id",
-     "not a uiautomator2 selector key"),
+     "unknown key"),
     (lambda t: t.replace("push_to_ring = 20", "push_to_ring = -1"), "bounds.push_to_ring", "0 < x <= 3600"),
-    (lambda t: t.replace("hold = 2", 'hold = "2"'), "bounds.hold", "expected an integer or a number"),
+    (lambda t: t.replace("hold = 2", 'hold = "2"'), "bounds.hold", "must be a number"),
     (lambda t: re.sub(r"end_background = .*\n", "", t), "patterns.end_background", "end_mode is 'background'"),
     (lambda t: t.replace('method = "phone"', 'method = "broadcast"').replace("[broadcast]", "[broadcast_off]"),
      "broadcast", "no [broadcast] table"),

@@ -92,3 +92,15 @@ def test_impossible_options_are_usage_errors_naming_the_option(pytester: pytest.
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert message in result.stderr.str()
     result.stdout.no_fnmatch_line("*passed*")
+
+
+def test_a_real_device_without_an_app_profile_stops_at_start_in_one_line(pytester: pytest.Pytester) -> None:
+    """The simulator's profile never silently stands in for a real device's app: nothing runs."""
+    pytester.makepyfile(test_x="def test_x():\n    raise AssertionError('must not run')\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--serial", "LAB0001")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    errors = [line for line in result.stderr.lines if line.startswith("ERROR:")]
+    assert len(errors) == 1 and "--serial needs --app-profile" in errors[0]
+    result.stdout.no_fnmatch_line("*must not run*")
+    result.stdout.no_fnmatch_line("*passed*")
+    result.stdout.no_fnmatch_line("*failed*")

@@ -26,7 +26,7 @@ def test_serial_selects_an_existing_device(pytester: pytest.Pytester, sim, adb_s
     pytester.makepyfile(SCENARIO)
     serial = sim.devices[0].serial
     monkeypatch.setenv("ANDROID_ADB_SERVER_PORT", str(adb_server.port))
-    result = pytester.runpytest_subprocess("-s", "--serial", serial)
+    result = pytester.runpytest_subprocess("-s", "--serial", serial, "--app-profile", "wmpf-sim-tablet")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines([f"*SERIAL={serial}*"])
 
@@ -35,7 +35,7 @@ def test_unknown_serial_is_a_clear_error(pytester: pytest.Pytester, adb_server: 
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     pytester.makepyfile(SCENARIO)
     monkeypatch.setenv("ANDROID_ADB_SERVER_PORT", str(adb_server.port))
-    result = pytester.runpytest_subprocess("--serial", "NO-SUCH-DEVICE")
+    result = pytester.runpytest_subprocess("--serial", "NO-SUCH-DEVICE", "--app-profile", "wmpf-sim-tablet")
     assert result.ret == pytest.ExitCode.USAGE_ERROR  # one line at start, not an error per scenario
     result.stderr.fnmatch_lines(["*--serial NO-SUCH-DEVICE: not an online device on the adb server at port*"])
     assert not (pytester.path / "reports").exists()

@@ -140,7 +140,8 @@ def test_pytest_with_a_nonexistent_serial_says_so_once_and_leaves_no_run(pyteste
     (reports / "previous").mkdir(parents=True)
     (reports / "latest").symlink_to("previous")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--serial", "NOPE", "--adb-port",
-                                           str(adb_server.port), "--report-dir", str(reports),
+                                           str(adb_server.port), "--app-profile", "wmpf-sim-tablet",
+                                           "--report-dir", str(reports),
                                            "--junitxml", str(reports / "x" / "junit.xml"))
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     lines = [line for line in result.stderr.lines if "NOPE" in line]

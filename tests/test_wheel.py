@@ -79,7 +79,8 @@ def test_wheel_installs_and_runs_a_lab_scenario_outside_the_repository(tmp_path:
     harness_file, fixtures, device_profile = where.stdout.split()
     for path in (harness_file, fixtures, device_profile):
         assert Path(path).is_relative_to(env_dir) and Path(path).exists(), path
-    assert Path(fixtures, "gates", "default.toml").is_file() and Path(fixtures, "apps", "default.toml").is_file()
+    assert Path(fixtures, "gates", "default.toml").is_file()
+    assert Path(fixtures, "apps", "wmpf-sim-tablet.toml").is_file()
 
     cli = subprocess.run([str(env_dir / "bin" / "wmpf-hil"), "lab", "check", str(Path(fixtures) / "labs" /
                           "example.toml")], capture_output=True, text=True, timeout=60, cwd=tmp_path)
@@ -89,7 +90,7 @@ def test_wheel_installs_and_runs_a_lab_scenario_outside_the_repository(tmp_path:
     (lab / "scenarios").mkdir(parents=True)
     (lab / "scenarios" / "test_our_call.py").write_text(LAB_SCENARIO)
     (lab / "profiles").mkdir()
-    profile = (Path(fixtures) / "apps" / "default.toml").read_text()
+    profile = (Path(fixtures) / "apps" / "wmpf-sim-tablet.toml").read_text()
     (lab / "profiles" / "our-app.toml").write_text(profile)
     run = subprocess.run([str(python), "-m", "pytest", "scenarios", "-p", "no:cacheprovider", "-q",
                           "--app-profile", "profiles/our-app.toml", "--sim-time-scale", "0.1", "--run-dir", "run",

@@ -48,11 +48,15 @@ def find_tshark(path: str | None = None) -> str:
     return found
 
 
-def fields_command(tshark: str, pcap: Path, decode_ports: Sequence[str] = ()) -> list[str]:
+# What the analysis reads: every UDP packet (the media format is not assumed), or RTP and STUN only.
+DISPLAY_FILTERS = {"udp": "udp", "rtp": "rtp.version == 2 || stun"}
+
+
+def fields_command(tshark: str, pcap: Path, decode_ports: Sequence[str] = (), packets: str = "rtp") -> list[str]:
     cmd = [tshark, "-r", str(pcap), "-n", "--enable-heuristic", "rtp_udp"]
     for ports in decode_ports:
         cmd += ["-d", f"udp.port=={ports},rtp"]
-    cmd += ["-Y", "rtp.version == 2 || stun", "-T", "fields", "-E", "separator=/t", "-E", "occurrence=f"]
+    cmd += ["-Y", DISPLAY_FILTERS[packets], "-T", "fields", "-E", "separator=/t", "-E", "occurrence=f"]
     for name in FIELDS:
         cmd += ["-e", name]
     return cmd
@@ -72,12 +76,13 @@ def parse_line(line: str) -> Row | None:
 
 
 def read_rows(pcap: str | Path, *, tshark: str | None = None, decode_ports: Sequence[str] = (),
-              timeout: float = 600.0) -> Iterator[Row]:
-    """Stream the capture's RTP/STUN packets as rows (tshark's output is parsed as it arrives)."""
+              timeout: float = 600.0, packets: str = "rtp") -> Iterator[Row]:
+    """Stream the capture's packets as rows: ``packets="rtp"`` RTP and STUN, ``"udp"`` every UDP packet
+    (tshark's output is parsed as it arrives)."""
     pcap = Path(pcap)
     if not pcap.is_file():
         raise TsharkError(f"capture file {pcap} does not exist")
-    cmd = fields_command(find_tshark(tshark), pcap, decode_ports)
+    cmd = fields_command(find_tshark(tshark), pcap, decode_ports, packets)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1 << 20)
     assert proc.stdout is not None and proc.stderr is not None
     try:

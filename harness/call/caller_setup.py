@@ -21,6 +21,7 @@ from harness.callers.phone import Phone
 from harness.callers.phone_app import PhoneAppCaller
 from harness.callers.pool import CallerPool
 from harness.config.caller_profile import SIM_PROFILE, CallerProfile, load_caller_profile
+from harness.device.identity import read_sn
 from harness.device.session import DeviceSession
 from harness.errors import HarnessError
 
@@ -112,7 +113,8 @@ def for_lab(choice: CallerChoice, lab: Lab) -> CallerChoice:
 def build_caller(choice: CallerChoice, lab: Lab, session: DeviceSession, app_profile: AppProfile) -> Caller:
     """The caller for the device of ``session``; the phone app's own session is opened here (closed by
     :meth:`Caller.close`). A phone that is not online is a :class:`~harness.errors.LabError` naming it."""
-    sn = session.prop("ro.serialno")
+    source = app_profile.device.sn  # where the device maker keeps the SN WMPF registers (app profile [device])
+    sn = read_sn(session, source.kind, source.value)
     if choice.kind == "broadcast":
         return BroadcastCaller(session, app_profile.broadcast, app_profile.miniprogram_appid or "",
                                app_profile.source)

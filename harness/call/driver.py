@@ -93,7 +93,8 @@ class Call:
         self.placement: Placement | None = None
         self.caller: Caller | None = None  # who placed this call (the rig's caller, or a broadcast)
         self.room: str | None = None
-        self.auto_answer = False
+        self.auto_answer = False  # the app answers by itself (profile answer "auto"): nothing is tapped
+        self.answer_selector = "answer"  # the profile selector tapped to answer
         self.seen: dict[str, CallEvent] = {}
         self.written = False
         self.capture: CallCapture | None = None
@@ -130,7 +131,10 @@ class Call:
         """Start this call's pcap (when the lab captures); a required capture that cannot start is a lab error,
         recorded before it propagates."""
         try:
-            self.capture = CallCapture.begin(self.rig.session, self.rig.capture, self.rig.capture_dir, self.record)
+            media = self.profile.media
+            self.capture = CallCapture.begin(self.rig.session, self.rig.capture, self.rig.capture_dir, self.record,
+                                             media_format=media.format, min_packets=media.min_packets,
+                                             rooted=lambda: self.rig.rooted)
         except LabError as exc:
             raise LabError(f"capture: {exc}") from exc
 
@@ -279,7 +283,8 @@ class Call:
         self.caller = caller = self.caller_for(via)
         self.auto_answer = profile.answer == "auto" if auto_answer is None else auto_answer
         request = CallRequest(sn=self.rig.sn, room_type=room_type or profile.room_type, caller_name=caller_name,
-                              auto_answer=self.auto_answer, custom_query=dict(custom_query or {}),
+                              auto_answer=False,  # the host app adds isClickedHangOnBtn=1, never the caller
+                              custom_query=dict(custom_query or {}),
                               env_version=profile.env_version, default_caller_name=profile.caller_name)
         try:
             placement = caller.place(request)
@@ -397,7 +402,8 @@ class Call:
         since = ring.seq if ring is not None else self.mark
         if not self.auto_answer:
             try:
-                tap = self.rig.ui.tap("answer", self.profile.selector("answer"), self.rig.bound("ui"))
+                tap = self.rig.ui.tap(self.answer_selector, self.profile.selector(self.answer_selector),
+                                      self.rig.bound("ui"))
             except UiElementMissing as exc:
                 raise self._timeout(Stage.ANSWER_FAILED, str(exc)) from None
             self.stamp_host(figures.TAP_HOST, tap.host_ns, tap.bound_ns)
@@ -666,12 +672,20 @@ class CallDriver:
     def run(self, *, answer: str | None = None, hang_up: str = "device", hold_s: float | None = None,
             room_type: str | None = None, caller_name: str | None = None,
             extra: dict[str, Any] | None = None) -> CallRecord:
-        """Place, ring, answer (``tap`` or ``auto``; default per profile), connect, hold, hang up, verify.
+        """Place, ring, answer, connect, hold, hang up, verify.
 
-        ``extra`` is stored in the record (e.g. ``{"start": "cold"}``) before it is written.
+        ``answer``: ``tap`` (the profile's Answer, whichever alternative shows), ``notification`` (only the host
+        app's own incoming notification, ``ui.notification_answer``: the host then launches the call page with
+        ``isClickedHangOnBtn=1`` and nothing more is tapped) or ``auto`` (the app answers by itself); default
+        per profile. ``extra`` is stored in the record (e.g. ``{"start": "cold"}``) before it is written.
         """
+        if answer not in (None, "tap", "auto", "notification"):
+            raise ValueError(f"answer must be 'tap', 'notification' or 'auto', got {answer!r}")
         with self.call() as call:
             call.record.extra.update(extra or {})
+            if answer == "notification":
+                call.answer_selector = "notification_answer"
+                call.record.extra["answered_via"] = "notification"
             call.place(room_type=room_type, caller_name=caller_name,
                        auto_answer=None if answer is None else answer == "auto")
             call.wait_ring()

@@ -41,6 +41,7 @@ class Kill:
     command: str  # the shell command that did it (e.g. "su 0 kill -9 1234")
     old_pid: int | None
     device_ns: int  # the device clock just before the kill ran
+    fallback: str | None = None  # why another method than the one asked for was used (no root)
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,17 @@ def kill_wmpf(rig: Rig, method: str = "kill9") -> Kill:
     package = rig.profile.wmpf_package
     device = rig.session.device
     state = wmpf_state(rig.session, package)
+    fallback = None
+    if method == "kill9" and not rig.rooted:
+        fallback = "no root on this device (app profile [device] root): 'am force-stop' instead of kill -9"
+        log.info("%s: %s", rig.serial, fallback)
+        method = "force_stop"
     if method == "force_stop":
         result = device.shell2(f"date +%s.%N; am force-stop {package}", timeout=20)
         device_ns, _ = device_time(result.output)
         if device_ns is None or result.returncode != 0:
             raise RecoveryError(f"'am force-stop {package}' failed on {rig.serial}: {result.output.strip()!r}")
-        return Kill(method, f"am force-stop {package}", state.pid, device_ns)
+        return Kill(method, f"am force-stop {package}", state.pid, device_ns, fallback)
     if state.pid is None:
         raise RecoveryError(f"WMPF ({package}) is not running on {rig.serial}: nothing to kill -9")
     try:
@@ -90,7 +96,7 @@ def wait_recovered(rig: Rig, kill: Kill, since: int) -> Recovery:
 
     try:
         started = timeline.wait("wmpf_started", bound, since=since, where=new_pid)
-        needed = ["listener_registered"] + (["wmpf_activated"] if rig.profile.has_pattern("wmpf_activated") else [])
+        needed = rig.profile.ready_patterns()
         back = started
         for kind in needed:
             found = timeline.wait(kind, bound, since=started.seq)
@@ -102,6 +108,23 @@ def wait_recovered(rig: Rig, kill: Kill, since: int) -> Recovery:
     return Recovery(kill, int(pid) if isinstance(pid, str) and pid.isdigit() else None, started, back)
 
 
+def stop_mini_program(rig: Rig) -> str:
+    """End the Mini Program's process so the next answer is a cold start; the command used, which says how.
+
+    As root its own process is killed (``kill -9``; WMPF's service stays up). Without root WMPF is force-stopped
+    and waited back (the host app restarts it): also a cold start, slower to set up, recorded as such."""
+    from harness.device.wmpf import kill_pids, wmpf_process_pids
+
+    package = rig.profile.wmpf_package
+    if rig.rooted:
+        killed = kill_pids(rig.session, wmpf_process_pids(rig.session, package, mini_program_only=True))
+        if not killed:
+            raise RecoveryError(f"no WMPF Mini Program (appbrand) process of {package} to kill on {rig.serial}")
+        return f"kill -9 {' '.join(map(str, killed))}"
+    kill_and_recover(rig, "force_stop")
+    return f"am force-stop {package} (no root: the whole of WMPF, then waited back)"
+
+
 def kill_and_recover(rig: Rig, method: str = "kill9") -> Recovery:
     """Kill WMPF and wait for it to recover; the call that saw it stamps the result
     (:meth:`harness.call.driver.Call.stamp_recovery`)."""
@@ -110,7 +133,7 @@ def kill_and_recover(rig: Rig, method: str = "kill9") -> Recovery:
     return wait_recovered(rig, kill, since)
 
 
-def _dump_events(rig: Rig) -> list[CallEvent]:
+def dump_events(rig: Rig) -> list[CallEvent]:
     """Classified events of the device's whole log buffer (``logcat -d``), for state the stream never saw."""
     logcat = rig.session.logcat
     flags = " ".join(f"-v {w}" for w in logcat.format or ())
@@ -125,10 +148,10 @@ def _dump_events(rig: Rig) -> list[CallEvent]:
 
 def wait_ready(rig: Rig) -> None:
     """Block until WMPF runs with its push listener registered (and activated): the device can take a call."""
-    needed = ["listener_registered"] + (["wmpf_activated"] if rig.profile.has_pattern("wmpf_activated") else [])
+    needed = rig.profile.ready_patterns()
     since = rig.timeline.mark()
     if wmpf_state(rig.session, rig.profile.wmpf_package).running:
-        events = _dump_events(rig)
+        events = dump_events(rig)
         starts = [i for i, e in enumerate(events) if e.kind == "wmpf_started"]
         after = events[starts[-1]:] if starts else events
         if all(any(e.kind == kind for e in after) for kind in needed):
@@ -155,7 +178,7 @@ def restart_host_app(rig: Rig, *, wait: bool = True) -> int:
         raise RecoveryError(f"cannot start {rig.profile.host_component} on {rig.serial}: {result.output.strip()}")
     if not wait:
         return since
-    needed = ["listener_registered"] + (["wmpf_activated"] if rig.profile.has_pattern("wmpf_activated") else [])
+    needed = rig.profile.ready_patterns()
     bound = rig.bound("wmpf_recovery")
     try:
         for kind in needed:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from harness.config.capture import CaptureConfig
+from harness.device.identity import probe_root, read_sn
 from harness.device.retry import LabRetry
 from harness.device.ui import UiActions
 
@@ -56,6 +57,8 @@ class Rig:
     lab_retry: LabRetry = field(default_factory=lambda: LabRetry(budget_s=30.0))
     lost: str | None = None  # why the device was quarantined (None: in service)
     _ui: UiActions | None = field(default=None, repr=False)
+    _sn: str | None = field(default=None, repr=False)
+    _rooted: bool | None = field(default=None, repr=False)
 
     @property
     def serial(self) -> str:
@@ -63,8 +66,20 @@ class Rig:
 
     @property
     def sn(self) -> str:
-        """The device SN (``ro.serialno``): what the WeChat backend and the push's listenerId name."""
-        return self.session.prop("ro.serialno")
+        """The device SN, from where the app profile's ``[device] sn`` says WMPF reads it: what the WeChat
+        backend and the push's listenerId name."""
+        if self._sn is None:
+            source = self.profile.device.sn
+            self._sn = read_sn(self.session, source.kind, source.value)
+        return self._sn
+
+    @property
+    def rooted(self) -> bool:
+        """Whether root-only steps exist here: the profile's ``[device] root``, probed once when "auto"."""
+        if self._rooted is None:
+            mode = self.profile.device.root
+            self._rooted = probe_root(self.session) if mode == "auto" else mode == "yes"
+        return self._rooted
 
     @property
     def model(self) -> str:

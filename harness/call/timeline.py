@@ -56,7 +56,7 @@ class EventClassifier:
     def __init__(self, profile: AppProfile) -> None:
         self.profile = profile
         self._by_tag: dict[str | None, list[LogPattern]] = {}
-        for alternatives in profile.patterns.values():
+        for alternatives in profile.patterns.by_name().values():
             for pattern in alternatives:
                 self._by_tag.setdefault(pattern.tag, []).append(pattern)
 

@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING
 
 import adbutils
 
-from harness.analysis.media import analyze_pcap
+from harness.analysis.media import MIN_PACKETS, analyze_pcap
 from harness.analysis.record import apply_analysis
 from harness.analysis.tshark import TsharkError
 from harness.capture.service import CaptureResult, CaptureService
 from harness.errors import LabError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from harness.config.capture import CaptureConfig
@@ -40,7 +41,8 @@ def call_id_for(record: CallRecord) -> str:
 
 
 def finish_capture(service: CaptureService | None, record: CallRecord, *, analyze: bool = True,
-                   judge: bool | None = None) -> CaptureResult | None:
+                   judge: bool | None = None, media_format: str = "udp",
+                   min_packets: int = MIN_PACKETS) -> CaptureResult | None:
     """Stop the call's capture, note it in ``record.extra["capture"]`` and analyse it into the record.
 
     ``judge`` (default: only for calls that connected) lets a capture without media fail the call at
@@ -55,7 +57,8 @@ def finish_capture(service: CaptureService | None, record: CallRecord, *, analyz
     if not (analyze and result.available and result.path is not None):
         return result
     try:
-        analysis = analyze_pcap(result.path, device_ip=service.config.device_ip)
+        analysis = analyze_pcap(result.path, device_ip=service.config.device_ip, media_format=media_format,
+                                min_packets=min_packets)
     except TsharkError as exc:
         record.extra["capture"]["analysis_error"] = str(exc)
         log.warning("capture of %s not analysed: %s", result.call_id, exc)
@@ -71,14 +74,26 @@ class CallCapture:
 
     service: CaptureService
     run_dir: Path
+    media_format: str = "udp"
+    min_packets: int = MIN_PACKETS
 
     @classmethod
     def begin(cls, session: DeviceSession, config: CaptureConfig, capture_dir: Path | None,
-              record: CallRecord) -> CallCapture | None:
+              record: CallRecord, *, media_format: str = "udp", min_packets: int = MIN_PACKETS,
+              rooted: Callable[[], bool] | None = None) -> CallCapture | None:
         """Start ``record``'s pcap when the lab captures; None when it does not, or when another call's pcap
         already holds this one (a call during a call: noted as ``shared``). A capture that cannot start is
-        noted and the call runs on; with ``required = true`` that is a :class:`LabError`."""
+        noted and the call runs on; with ``required = true`` that is a :class:`LabError`. A device capture on a
+        device without root (``rooted``) is skipped with the reason recorded (capture on the host instead)."""
         if not config.enabled or capture_dir is None:
+            return None
+        if config.mode == "device" and rooted is not None and not rooted():
+            message = ("no root on this device: a device tcpdump is impossible; capture on the host "
+                       "([capture] mode = \"host\" with the interface that carries its traffic)")
+            if config.required:
+                raise LabError(f"capture required but {message}")
+            record.extra["capture"] = CaptureResult(call_id_for(record), config.mode, reason="no_root",
+                                                    message=message).to_dict()
             return None
         service = session.service(CaptureService, config=config, out_dir=capture_dir)
         running = service.capturing
@@ -88,13 +103,14 @@ class CallCapture:
                 message=f"overlaps call {running.call_id}, whose pcap holds it").to_dict()
             return None
         service.begin(call_id_for(record))
-        return cls(service, capture_dir.parent)
+        return cls(service, capture_dir.parent, media_format, min_packets)
 
     def finish(self, record: CallRecord, *, judge: bool) -> None:
         """Stop and analyse into ``record``; ``judge``: a call without media fails at ``no_media``. A capture or
         analysis that breaks is the evidence failing, not the call: it is noted in the record."""
         try:
-            finish_capture(self.service, record, judge=judge)
+            finish_capture(self.service, record, judge=judge, media_format=self.media_format,
+                           min_packets=self.min_packets)
             self._relative_paths(record)
         except (LabError, adbutils.AdbError, OSError) as exc:
             record.extra.setdefault("capture", {})["analysis_error"] = f"{type(exc).__name__}: {exc}"

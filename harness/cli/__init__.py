@@ -12,7 +12,7 @@ import sys
 
 import adbutils
 
-from harness.cli import devices, durations, inject, lab, report, sim, trend
+from harness.cli import devices, doctor, durations, inject, lab, report, sim, trend
 from harness.errors import HarnessError, LabError
 
 EXIT_OK, EXIT_PRODUCT, EXIT_USAGE, EXIT_LAB = 0, 1, 2, 3
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.register(sub)
     inject.register(sub)
     devices.register(sub)
+    doctor.register(sub)
     report.register(sub)
     trend.register(sub)
     durations.register(sub)

@@ -2,8 +2,9 @@
 
 The same driver as the scenario suite: the call is placed by the same caller a run would use (a phone running
 WeChat with ``--caller-serial`` and ``--caller-profile``, a phone bot with ``--phone-url``, or the app's debug
-broadcast; on the simulator its own phone), answered (a timed tap on Answer, or ``--auto-answer``: the push
-carries ``isClickedHangOnBtn=1``), held,
+broadcast; on the simulator its own phone), answered (a timed tap on Answer, or ``--auto-answer``: through the
+host app's own incoming notification, which launches the call page with ``isClickedHangOnBtn=1``, as
+call-wmpf.html describes), held,
 hung up and its end mode verified; every event is shown relative to the moment the call was placed, with the
 bound of each figure, and with the phone-app caller the phone's own log lines of the call beside the device's
 (each on its own clock, mapped to the host timeline). Exit status 0 passed, 1 failed (the stage is printed),
@@ -23,7 +24,7 @@ from harness.call.timeline import Timeline
 from harness.callers.base import Caller
 from harness.callers.phone_app import PhoneAppCaller
 from harness.cli.target import add_target_arguments, open_lab
-from harness.config.app_profile import load_profile
+from harness.config.app_profile import AppProfile, load_profile
 from harness.device.session import DeviceSession
 from harness.errors import ConfigError, HarnessError, LabError
 from harness.results.records import CallRecord, Outcome
@@ -46,10 +47,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--caller-profile", default=None, metavar="NAME|TOML",
                    help="caller profile (fixtures/callers; default on the simulator: sim-wechat)")
     p.add_argument("--device-name", default=None, metavar="NAME", help="{name} in the caller profile (default: SN)")
-    p.add_argument("--auto-answer", action="store_true", help="answer through isClickedHangOnBtn=1, no tap")
+    p.add_argument("--auto-answer", action="store_true",
+                   help="answer through the host app's incoming notification (isClickedHangOnBtn=1)")
     p.add_argument("--hang-up", choices=("device", "phone"), default="device", help="who hangs up")
     p.add_argument("--hold", type=float, default=None, metavar="S", help="seconds to hold the connected call")
-    p.add_argument("--app-profile", default=None, metavar="NAME|TOML", help="app profile (default: default)")
+    p.add_argument("--app-profile", default=None, metavar="NAME|TOML",
+                   help="app profile (required with --serial; default without: the simulator's wmpf-sim-tablet)")
     p.add_argument("--phone-url", default=None, metavar="URL", help="phone bot API (docs/phone-bot-api.md)")
     p.set_defaults(func=run)
 
@@ -59,6 +62,8 @@ def print_call(record: CallRecord, phone_lines: list[tuple[float, float, str]] |
           + (f" at {record.stage.value}" if record.stage else ""))
     if record.error:
         print(f"  {record.error}")
+    if record.extra.get("answered_via") == "notification":
+        print("answered through the host app's incoming notification (isClickedHangOnBtn=1, no call-page tap)")
     placed = record.events.get("placed")
     origin = placed.device_ms if placed else min((e.device_ms for e in record.events.values()), default=0.0)
     print("timeline (device clock, ms after the call was placed):")
@@ -76,6 +81,13 @@ def print_call(record: CallRecord, phone_lines: list[tuple[float, float, str]] |
         print(f"  {name:<18} {fig.ms:>10.1f} ms  ±{fig.bound_ms:.3f}")
     if record.offset_bound_ms is not None:
         print(f"clock offset bound: ±{record.offset_bound_ms:.3f} ms; lab retries: {record.retries}")
+
+
+def _answer_mode(profile: AppProfile, auto_answer: bool) -> str:
+    """``--auto-answer``: the app's own auto-answer, else its incoming notification; else a tap on Answer."""
+    if not auto_answer:
+        return "tap"
+    return "auto" if profile.answer == "auto" else "notification"
 
 
 def _options(args: argparse.Namespace) -> CallerOptions:
@@ -103,18 +115,18 @@ def _phone_lines(caller: Caller, mark: int) -> list[tuple[float, float, str]] | 
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.serial and not args.app_profile:
+        print("wmpf-hil inject: --serial needs --app-profile (the app on a real device is not the simulator's)",
+              file=sys.stderr)
+        return 2
     try:
         profile = load_profile(args.app_profile)
         choice = choose(_options(args), profile, simulated=not args.serial)
-        # A simulated host app that shows its own incoming screen rings before the call page sees the push's
-        # isClickedHangOnBtn=1; for --auto-answer the simulated device opens the call page directly, as the
-        # auto-answer scenario's device does. A real device is used as it is.
-        overrides = {"host_app": {"incoming_ui": "direct"}} if args.auto_answer else None
         phones = 1 if choice.kind == "phone_app" else 0
-        with open_lab(args, sim_overrides=overrides, sim_phones=phones) as lab, \
+        with open_lab(args, sim_phones=phones) as lab, \
                 DeviceSession(lab.serials[0], adb_port=lab.adb.port) as session:
             rig = Rig(session=session, timeline=Timeline(session, profile), profile=profile,
-                      time_scale=args.sim_time_scale if lab.simulated else 1.0)
+                      time_scale=lab.time_scale)
             wait_ready(rig)
             chosen = for_lab(choice, lab)
             rig.caller = build_caller(chosen, lab, session, profile)
@@ -123,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
                 mark = rig.caller.session.logcat.mark() if isinstance(rig.caller, PhoneAppCaller) else 0
                 record = CallDriver(rig, "wmpf-hil inject").run(
                     room_type=args.room, caller_name=args.caller,
-                    answer="auto" if args.auto_answer else "tap", hang_up=args.hang_up, hold_s=args.hold)
+                    answer=_answer_mode(profile, args.auto_answer), hang_up=args.hang_up, hold_s=args.hold)
                 phone_lines = _phone_lines(rig.caller, mark)
             finally:
                 rig.caller.close()

@@ -3,7 +3,8 @@
 A release is blocked or shipped on these numbers, so a gates file is validated strictly (a typo in a latency
 name must not silently disable a gate: :class:`GatesError` names the file, the key and the problem), and a
 verdict lists *every* gate missed and by how much, not only the first. The figures judged are the report's
-(:mod:`harness.report.model`): nearest-rank percentiles over passed calls.
+(:mod:`harness.report.model`): nearest-rank percentiles over passed calls. One
+:class:`~harness.config.schema.Schema` model per table.
 
 File format (``fixtures/gates/default.toml`` is the default set)::
 
@@ -24,11 +25,13 @@ File format (``fixtures/gates/default.toml`` is the default set)::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, PrivateAttr, create_model
 
 from harness.config.locations import FIXTURES_DIR
+from harness.config.schema import Schema, matching, validate
 from harness.config.toml_file import read_toml
 from harness.errors import ConfigError
 from harness.results.records import LATENCIES
@@ -41,85 +44,100 @@ class GatesError(ConfigError):
     """A gates file is invalid (names the file, the key and the problem)."""
 
 
-@dataclass
-class BaselinePolicy:
-    tolerance_pct: float = 20.0
-    min_delta_ms: float = 20.0
-    stats: tuple[str, ...] = ("p50", "p90")
-    by_latency: dict[str, float] = field(default_factory=dict)
-
-    def tolerance(self, latency: str) -> float:
-        return self.by_latency.get(latency, self.tolerance_pct)
-
-
-@dataclass
-class Gates:
-    source: str
-    latency: dict[str, dict[str, float]] = field(default_factory=dict)  # {latency: {stat: limit ms}}
-    recovery_max_ms: float | None = None
-    product_failures: int | None = None
-    lab_errors: int | None = None
-    baseline: BaselinePolicy = field(default_factory=BaselinePolicy)
-
-
-def _number(source: str, key: str, value: object, *, integer: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise GatesError(source, key, f"must be a number, got {value!r}")
+def _not_negative(value: float) -> float:
     if value < 0:
-        raise GatesError(source, key, f"must not be negative, got {value!r}")
-    if integer and int(value) != value:
-        raise GatesError(source, key, f"must be a whole number of calls, got {value!r}")
-    return float(value)
-
-
-def _table(source: str, key: str, value: object) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise GatesError(source, key, f"must be a table, got {type(value).__name__}")
+        raise ValueError(f"must not be negative, got {value!r}")
     return value
 
 
-def _unknown(source: str, prefix: str, keys: set[str], known: tuple[str, ...]) -> None:
-    for key in sorted(keys - set(known)):
-        raise GatesError(source, f"{prefix}{key}", f"unknown key; known: {', '.join(known)}")
+def _whole(value: float) -> float:
+    if int(value) != value:
+        raise ValueError(f"must be a whole number of calls, got {value!r}")
+    return value
 
 
-def parse_gates(data: dict[str, Any], source: str) -> Gates:
-    _unknown(source, "", set(data), ("latency", "recovery", "failures", "baseline"))
-    gates = Gates(source)
-    for name, limits in _table(source, "latency", data.get("latency", {})).items():
-        if name not in LATENCIES:
-            raise GatesError(source, f"latency.{name}", f"unknown latency; known: {', '.join(LATENCIES)}")
-        limits = _table(source, f"latency.{name}", limits)
-        _unknown(source, f"latency.{name}.", set(limits), STATS)
-        gates.latency[name] = {stat: _number(source, f"latency.{name}.{stat}", v) for stat, v in limits.items()}
-    recovery = _table(source, "recovery", data.get("recovery", {}))
-    _unknown(source, "recovery.", set(recovery), ("max_ms",))
-    if "max_ms" in recovery:
-        gates.recovery_max_ms = _number(source, "recovery.max_ms", recovery["max_ms"])
-    failures = _table(source, "failures", data.get("failures", {}))
-    _unknown(source, "failures.", set(failures), ("product", "lab_error"))
-    if "product" in failures:
-        gates.product_failures = int(_number(source, "failures.product", failures["product"], integer=True))
-    if "lab_error" in failures:
-        gates.lab_errors = int(_number(source, "failures.lab_error", failures["lab_error"], integer=True))
-    base = _table(source, "baseline", data.get("baseline", {}))
-    _unknown(source, "baseline.", set(base), ("tolerance_pct", "min_delta_ms", "stats", "tolerance_pct_by_latency"))
-    policy = gates.baseline
-    if "tolerance_pct" in base:
-        policy.tolerance_pct = _number(source, "baseline.tolerance_pct", base["tolerance_pct"])
-    if "min_delta_ms" in base:
-        policy.min_delta_ms = _number(source, "baseline.min_delta_ms", base["min_delta_ms"])
-    if "stats" in base:
-        stats = base["stats"]
-        if not isinstance(stats, list) or not stats or any(s not in STATS for s in stats):
-            raise GatesError(source, "baseline.stats", f"must be a non-empty list of {', '.join(STATS)}; got {stats!r}")
-        policy.stats = tuple(stats)
-    for name, value in _table(source, "baseline.tolerance_pct_by_latency",
-                              base.get("tolerance_pct_by_latency", {})).items():
-        if name not in LATENCIES:
-            raise GatesError(source, f"baseline.tolerance_pct_by_latency.{name}",
-                             f"unknown latency; known: {', '.join(LATENCIES)}")
-        policy.by_latency[name] = _number(source, f"baseline.tolerance_pct_by_latency.{name}", value)
+Ms = Annotated[float, AfterValidator(_not_negative)]
+Calls = Annotated[float, AfterValidator(_not_negative), AfterValidator(_whole)]
+
+
+class Limits(Schema):
+    """``[latency.NAME]``: the limit (ms) of each stat gated."""
+
+    p50: Ms | None = None
+    p90: Ms | None = None
+    p99: Ms | None = None
+    max: Ms | None = None
+
+
+# One optional key per latency the records know, so a misspelt latency is an unknown key.
+LatencyTable: type[Schema] = create_model(  # type: ignore[call-overload]
+    "LatencyTable", __base__=Schema, **{name: (Limits | None, None) for name in LATENCIES})
+ToleranceTable: type[Schema] = create_model(  # type: ignore[call-overload]
+    "ToleranceTable", __base__=Schema, **{name: (Ms | None, None) for name in LATENCIES})
+
+
+class Recovery(Schema):
+    max_ms: Ms | None = None
+
+
+class Failures(Schema):
+    product: Calls | None = None
+    lab_error: Calls | None = None
+
+
+class BaselinePolicy(Schema):
+    """``[baseline]``: when a slower stat than the baseline run's is a regression."""
+
+    tolerance_pct: Ms = 20.0
+    min_delta_ms: Ms = 20.0
+    stats: Annotated[list[str], matching(lambda s: bool(s) and all(x in STATS for x in s),
+                                               f"must be a non-empty list of {', '.join(STATS)}")] = Field(
+        default_factory=lambda: ["p50", "p90"])
+    tolerance_pct_by_latency: ToleranceTable = ToleranceTable()  # type: ignore[valid-type]
+
+    def tolerance(self, latency: str) -> float:
+        value = getattr(self.tolerance_pct_by_latency, latency, None)
+        return self.tolerance_pct if value is None else value
+
+
+class Gates(Schema):
+    """A gates file."""
+
+    latency: LatencyTable = LatencyTable()  # type: ignore[valid-type]
+    recovery: Recovery = Recovery()
+    failures: Failures = Failures()
+    baseline: BaselinePolicy = BaselinePolicy()
+    _source: str = PrivateAttr(default="<gates>")
+
+    @property
+    def source(self) -> str:
+        return self._source
+
+    def latency_limits(self) -> dict[str, dict[str, float]]:
+        """``{latency: {stat: limit ms}}`` for every stat gated."""
+        out = {}
+        for name in LATENCIES:
+            limits = getattr(self.latency, name)
+            if limits is not None:
+                out[name] = limits.model_dump(exclude_none=True)
+        return out
+
+    @property
+    def recovery_max_ms(self) -> float | None:
+        return self.recovery.max_ms
+
+    @property
+    def product_failures(self) -> int | None:
+        return None if self.failures.product is None else int(self.failures.product)
+
+    @property
+    def lab_errors(self) -> int | None:
+        return None if self.failures.lab_error is None else int(self.failures.lab_error)
+
+
+def parse_gates(data: Any, source: str) -> Gates:
+    gates = validate(data, Gates, source, GatesError)
+    gates._source = source
     return gates
 
 

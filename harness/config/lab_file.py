@@ -48,7 +48,7 @@ class HostEntry(Schema):
 class LabMeta(Schema):
     name: Name
     scenarios: str = "scenarios"  # where the suite is, relative to the lab repository's root
-    app_profile: str = "default"
+    app_profile: str = Field(min_length=1)  # required: a real device has no default app profile (issue 11)
 
 
 class LabFile(Schema):

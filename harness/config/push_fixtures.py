@@ -6,26 +6,50 @@ Scenarios read them here so a lab adds a case by adding a file; a missing direct
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import field_validator, model_validator
 
 from harness.config.locations import FIXTURES_DIR
-from harness.config.toml_file import read_toml
+from harness.config.schema import KeyedError, Schema, load, matching
 from harness.errors import PushMessageError
 
 PUSHES_DIR = FIXTURES_DIR / "pushes"
 CANARY_MARK = "{canary}"
 
 
-@dataclass(frozen=True)
-class Caller:
+class Caller(Schema):
     """A caller name to show intact; ``{canary}`` in it stands for a device path that must never be created."""
 
-    id: str
-    name: str
+    id: Annotated[str, matching(str.isidentifier, "expected an identifier")]
+    name: Annotated[str, matching(lambda s: bool(s.strip()), "expected non-empty text"),
+                    matching(lambda s: "\x00" not in s, "must not contain NUL (no shell can carry it)")]
 
     def with_canary(self, canary: str) -> str:
         return self.name.replace(CANARY_MARK, canary)
+
+
+class CallersFile(Schema):
+    """``fixtures/pushes/callers.toml``: one ``[[caller]]`` table per name, ids unique."""
+
+    caller: list[Caller]
+
+    @field_validator("caller", mode="before")
+    @classmethod
+    def _tables(cls, value: Any) -> Any:
+        if not isinstance(value, list) or not value:
+            raise ValueError("expected one or more [[caller]] tables")
+        return value
+
+    @model_validator(mode="after")
+    def _unique(self) -> CallersFile:
+        seen: set[str] = set()
+        for index, caller in enumerate(self.caller):
+            if caller.id in seen:
+                raise KeyedError(f"caller[{index}].id", f"duplicate id {caller.id!r}")
+            seen.add(caller.id)
+        return self
 
 
 def malformed_pushes(directory: Path | None = None) -> dict[str, str]:
@@ -49,26 +73,4 @@ def malformed_pushes(directory: Path | None = None) -> dict[str, str]:
 def callers(path: Path | None = None) -> list[Caller]:
     """The ``[[caller]]`` tables of ``fixtures/pushes/callers.toml``: ids unique, names non-empty text."""
     source = path or PUSHES_DIR / "callers.toml"
-    data = read_toml(source, PushMessageError)
-    tables = data.get("caller")
-    if not isinstance(tables, list) or not tables:
-        raise PushMessageError(str(source), "caller", "expected one or more [[caller]] tables")
-    found: list[Caller] = []
-    for index, table in enumerate(tables):
-        key = f"caller[{index}]"
-        if not isinstance(table, dict):
-            raise PushMessageError(str(source), key, f"expected a table with id and name, got {table!r}")
-        unknown = set(table) - {"id", "name"}
-        if unknown:
-            raise PushMessageError(str(source), f"{key}.{sorted(unknown)[0]}", "unknown key; known: id, name")
-        caller_id, name = table.get("id"), table.get("name")
-        if not isinstance(caller_id, str) or not caller_id.isidentifier():
-            raise PushMessageError(str(source), f"{key}.id", f"expected an identifier, got {caller_id!r}")
-        if not isinstance(name, str) or not name.strip():
-            raise PushMessageError(str(source), f"{key}.name", f"expected non-empty text, got {name!r}")
-        if "\x00" in name:
-            raise PushMessageError(str(source), f"{key}.name", "must not contain NUL (no shell can carry it)")
-        if any(c.id == caller_id for c in found):
-            raise PushMessageError(str(source), f"{key}.id", f"duplicate id {caller_id!r}")
-        found.append(Caller(caller_id, name))
-    return found
+    return list(load(source, CallersFile, PushMessageError).caller)

@@ -65,6 +65,11 @@ class Lab:
     def simulated(self) -> bool:
         return self.simulator is not None
 
+    @property
+    def time_scale(self) -> float:
+        """How fast the devices' own timers run: the simulator's ``--sim-time-scale``; 1 for every other device."""
+        return self.config.sim_time_scale if self.simulator is not None else 1.0
+
     def start(self) -> Lab:
         self.adb.start()
         try:
@@ -89,15 +94,17 @@ class Lab:
             self.simulator = None
         self.adb.stop()
 
-    def variant(self, overrides: dict[str, dict[str, Any]], *, truth_dir: Path | None = None) -> Lab:
-        """Another simulated device on this lab's adb server, its profile this one's with ``overrides``.
+    def variant(self, overrides: dict[str, dict[str, Any]], base: Path | str | None = None, *,
+                truth_dir: Path | None = None) -> Lab:
+        """Another simulated device on this lab's adb server: device profile ``base`` (default this lab's) with
+        ``overrides``.
 
-        For scenarios that need a differently configured device (another end mode, the call page opened
-        directly). Not started: use ``.start()`` and ``.stop()`` (the shared adb server stays up).
+        For scenarios that need another kind of device (another end mode: its own device profile). Not
+        started: use ``.start()`` and ``.stop()`` (the shared adb server stays up).
         """
         if self.simulator is None:
             raise LabError("device variants need the simulator; a real device is configured as it is")
-        profile = derive_profile(self.simulator.profile, overrides)
+        profile = derive_profile(base if base is not None else self.simulator.profile, overrides)
         return Lab(dataclasses.replace(
             self.config, serials=[], adb_port=self.adb.port, adb_path=self.adb.adb_path, sim_devices=1,
             sim_profile=profile, sim_base_port=self.config.sim_base_port + 50,

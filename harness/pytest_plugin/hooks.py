@@ -76,6 +76,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.option.help:
         return
     _check_numbers(config)
+    if config.getoption("--serial") and not config.getoption("--app-profile"):
+        raise pytest.UsageError("--serial needs --app-profile: the app on a real device is not the simulator's "
+                                "(write one from fixtures/apps/README.md, or learn it: wmpf-hil doctor --learn)")
     try:
         config.stash[PROFILE_KEY] = load_profile(config.getoption("--app-profile"))
     except AppProfileError as exc:
@@ -255,14 +258,18 @@ def app_profile_of(config: pytest.Config) -> AppProfile:
 
 
 def _capture_config(config: pytest.Config, profile: AppProfile) -> CaptureConfig:
-    """The app profile's ``[capture]`` table, its mode replaced by ``--net-capture`` when given."""
-    table = dict(profile.raw.get("capture") or {})
+    """The app profile's ``[capture]`` table, re-validated with its mode replaced by ``--net-capture`` when given.
+
+    A host capture keeps the profile's named interface; without one it is refused (nothing is assumed)."""
     mode = config.getoption("--net-capture")
-    if mode is not None:
-        table["mode"] = mode
-        if mode == "host":  # the interface default depends on the mode; keep a profile's explicit choice
-            table.setdefault("interface", "lo")
-    return parse_capture(table or None, profile.source)
+    base = profile.capture_config()
+    if mode is None:
+        return base
+    table = base.model_dump(exclude_none=True, exclude_defaults=True) if profile.capture is not None else {}
+    if mode != base.mode and base.mode != "host" and table.get("interface") == "any":
+        table.pop("interface")  # the device default, not a lab's choice of host interface
+    table["mode"] = mode
+    return parse_capture(table, profile.source)
 
 
 def capture_config_of(config: pytest.Config) -> CaptureConfig:

@@ -31,6 +31,7 @@ from harness.callers.base import Caller
 from harness.callers.lab_faults import LabFaults
 from harness.config.app_profile import AppProfile
 from harness.device.adb_server import DEFAULT_ISOLATED_PORT, free_server_port
+from harness.device.identity import read_sn
 from harness.device.lab import Lab, LabConfig
 from harness.device.pool import DeviceClaim, claim_serial, worker_id, worker_index
 from harness.device.retry import LabRetry
@@ -75,7 +76,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--sim-base-port", type=int, default=20000, metavar="PORT",
                     help="first loopback port for simulated devices (default 20000; +100 per xdist worker)")
     group.addoption("--app-profile", default=None, metavar="NAME|TOML",
-                    help="app profile: a name in fixtures/apps (default 'default') or a path to a TOML file")
+                    help="app profile: a name in fixtures/apps or a path to a TOML file; required with --serial "
+                         "(default without: the simulator's wmpf-sim-tablet)")
     group.addoption("--caller", default=None, choices=("phone_app", "phone_bot", "broadcast"),
                     help="how calls are placed: phone_app (a phone running WeChat, --caller-serial), phone_bot (the "
                          "phone bot API, --phone-url) or broadcast (debug builds); default: the app profile's "
@@ -214,14 +216,15 @@ def _caller_and_faults(choice: CallerChoice, lab: Lab, session: DeviceSession,
         pytest.exit(f"wmpf-hil: usage error: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
     except LabError as exc:
         pytest.exit(f"wmpf-hil: lab error: the caller ({choice.describe()}): {exc}", returncode=3)
-    return caller, build_faults(choice, session.prop("ro.serialno"))
+    source = profile.device.sn  # the SN the lab's fault injector knows the device by
+    return caller, build_faults(choice, read_sn(session, source.kind, source.value))
 
 
 def _make_rig(lab: Lab, session: DeviceSession, timeline: Timeline, profile: AppProfile, results: ResultsWriter,
               pytestconfig: pytest.Config) -> Rig:
     """A rig ready to take calls, with the run's caller and the lab's fault injector (close its caller after)."""
     ready = Rig(session=session, timeline=timeline, profile=profile,
-                results=results, time_scale=lab.config.sim_time_scale if lab.simulated else 1.0,
+                results=results, time_scale=lab.time_scale,
                 lab_kind=SIMULATED if lab.simulated else HARDWARE,
                 lab_retry=LabRetry(budget_s=pytestconfig.getoption("--lab-retry-budget")),
                 worker=worker_id(), capture=hooks.capture_config_of(pytestconfig),
@@ -342,7 +345,7 @@ def lab_faults(rig: Rig) -> Iterator[LabFaults]:
 
 @pytest.fixture
 def variants(lab: Lab, rig: Rig, pytestconfig: pytest.Config) -> Iterator[Variants]:
-    """Start differently configured simulated devices (``variants.start({"call": {"end_mode": "exit"}})``)."""
+    """Start another kind of simulated device, by device profile (``variants.device("wmpf-tablet-exit")``)."""
     choice = hooks.caller_choice_of(pytestconfig)  # the variant's own simulated phone calls it
     started = Variants(lab, rig, make_caller=lambda child, session, profile: _caller_and_faults(
         for_lab(choice, child), child, session, profile))

@@ -1,9 +1,11 @@
-"""Differently configured devices for one scenario: another end mode, the call page opened directly.
+"""Another kind of device for one scenario, asked for by device profile: another end mode, another vendor.
 
 A real device is configured as it is, so on hardware a scenario runs the configuration its app profile
-describes. On the simulator a scenario can start a second device whose profile is the session's with a few
-tables overridden (``{"call": {"end_mode": "exit"}}``), on the same adb server and with the same time scale,
-and drive it through a :class:`~harness.call.rig.Rig` of its own: same harness code, same results file.
+describes and skips the others. On the simulator a scenario can start a second device of a named device profile
+(``fixtures/devices/NAME.toml``), described by the app profile of the same name (``fixtures/apps/NAME.toml``),
+on the same adb server and with the same time scale, and drive it through a :class:`~harness.call.rig.Rig` of
+its own: same harness code, same results file. A scenario never reconfigures a device to make itself pass;
+:meth:`Variants.start` with table overrides remains for fault-free model variations the lab tools use.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from harness.device.session import DeviceSession
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from harness.callers.base import Caller
     from harness.callers.lab_faults import LabFaults
@@ -57,11 +60,20 @@ class Variants:
     def simulated(self) -> bool:
         return self.lab.simulated
 
-    def start(self, overrides: dict[str, dict[str, Any]], profile: AppProfile | None = None) -> Rig:
+    def device(self, name: str, app_profile: str | None = None) -> Rig:
+        """A rig on a new simulated device of profile ``name``, driven by the app profile of the same name
+        (or ``app_profile``)."""
+        from harness.config.app_profile import load_profile
+        from harness.config.locations import FIXTURES_DIR
+
+        return self.start({}, load_profile(app_profile or name), base=FIXTURES_DIR / "devices" / f"{name}.toml")
+
+    def start(self, overrides: dict[str, dict[str, Any]], profile: AppProfile | None = None, *,
+              base: Path | None = None) -> Rig:
         """A rig on a new simulated device with ``overrides``; the app profile defaults to the session's."""
         overrides = {k: dict(v) for k, v in overrides.items()}
         overrides.setdefault("device", {})["serial_prefix"] = f"WMPFVAR{next(_prefixes)}"
-        child = self.lab.variant(overrides).start()
+        child = self.lab.variant(overrides, base).start()
         session = DeviceSession(child.serials[0], adb_port=child.adb.port)
         try:
             app = profile or self.template.profile

@@ -133,7 +133,7 @@ class Verdict:
 # -- judging -------------------------------------------------------------------------------------------------
 def evaluate(report: RunReport, gates: Gates) -> list[GateResult]:
     out: list[GateResult] = []
-    for name, limits in gates.latency.items():
+    for name, limits in gates.latency_limits().items():
         stats = report.latencies.get(name)
         for stat in STATS:
             if stat in limits:

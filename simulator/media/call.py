@@ -117,7 +117,7 @@ class CallMedia:
     def _received(self, data: bytes, addr: tuple[str, int]) -> None:
         if self.local is not None:
             self.media.tap.record(False, addr, self.local, data)
-        if rtp.is_rtp(data):
+        if rtp.is_media(data):
             self.received_rtp += 1
             return
         msg = stun.parse(data)

@@ -50,6 +50,7 @@ class MediaConfig(Schema):
     seed: int = 0
     # an array in TOML: the one place a list becomes a tuple (each outage is still validated strictly)
     outages: Annotated[tuple[Outage, ...], Field(strict=False)] = ()
+    format: Literal["rtp", "opaque"] = "rtp"  # "opaque": a proprietary media format (no RTP version-2 header)
 
     @model_validator(mode="after")
     def _video_above_voice(self) -> MediaConfig:

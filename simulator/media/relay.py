@@ -130,7 +130,7 @@ class MediaRelay:
     # -- traffic --------------------------------------------------------------------------------------
     def _received(self, data: bytes, addr: tuple[str, int]) -> None:
         loop = asyncio.get_running_loop()
-        if rtp.is_rtp(data):
+        if rtp.is_media(data):
             leg = self._by_addr.get(addr)
             if leg is not None and leg.t0 is not None and leg.impair.decide("up", loop.time()) is not None:
                 leg.uplink_rtp += 1

@@ -44,3 +44,21 @@ def parse(data: bytes) -> RtpHeader | None:
 
 def is_rtp(data: bytes) -> bool:
     return len(data) >= HEADER_LEN and data[0] >> 6 == 2
+
+
+# An "opaque" media packet (a maker whose media is not RTP): the same timing and sizes, its first byte this
+# marker (version bits 00, so no RTP dissector takes it; STUN's magic cookie is never at bytes 4-7 by design).
+OPAQUE_MARK = 0x17
+
+
+def opaque(packet: bytes) -> bytes:
+    """``packet`` (RTP) re-framed as a proprietary packet: marker byte, then a scrambled header and payload."""
+    header = bytes(b ^ 0x5A for b in packet[1:HEADER_LEN])
+    if header[3:7] == b"\x21\x12\xa4\x42":
+        header = header[:3] + b"\0\0\0\0" + header[7:]
+    return bytes([OPAQUE_MARK]) + header + packet[HEADER_LEN:]
+
+
+def is_media(data: bytes) -> bool:
+    """RTP, or the opaque format."""
+    return is_rtp(data) or (len(data) >= HEADER_LEN and data[0] == OPAQUE_MARK)

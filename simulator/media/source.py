@@ -62,7 +62,11 @@ class MediaSource:
         return min(s.frame * s.interval_s for s in self.streams)
 
     def due(self, t: float) -> list[bytes]:
-        """Every packet due by ``t`` seconds after media start, in send order."""
+        """Every packet due by ``t`` seconds after media start, in send order (re-framed when not RTP)."""
+        out = self._due(t)
+        return [rtp.opaque(p) for p in out] if self.config.format == "opaque" else out
+
+    def _due(self, t: float) -> list[bytes]:
         out: list[bytes] = []
         for s in self.streams:
             while s.frame * s.interval_s <= t:

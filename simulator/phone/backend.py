@@ -49,7 +49,7 @@ class PhoneBackend:
         for device in devices:
             model = install(device, truth)  # no-op when the farm already installed it
             model.cloud = self
-            self.models[device.serialno] = model
+            self.models[model.sn] = model
         self.rooms: OrderedDict[str, Room] = OrderedDict()
         self.caller_plans: dict[str, CallerPlan] = {}  # POST /control/caller: how the caller behaves, per device
         self.scheduler = Scheduler("phone backend")

@@ -23,6 +23,10 @@ def _dotted(example: str) -> Any:
     return check(lambda s: "." in s and " " not in s, example)
 
 
+Activity = Annotated[str, check(lambda s: s.startswith(".") and " " not in s and len(s) > 1, "an activity like .Main")]
+OneLine = Annotated[str, check(lambda s: "\n" not in s, "one line")]
+
+
 class WmpfConfig(Schema):
     """``[wmpf]``: the WMPF service and the device's identity at the WeChat backend."""
 
@@ -35,6 +39,11 @@ class WmpfConfig(Schema):
     push_token_ttl_s: Annotated[float, check(lambda v: v > 0, "positive seconds")] = 7 * 24 * 3600.0
     plugin_version: str = "2.4.3"
     appbrand_process: str = "com.tencent.wmpf:appbrand0"
+    # Where the device maker keeps the SN WMPF registers: "" is ro.serialno; else a vendor property, set at
+    # start to sn_prefix + the serial number (what a maker's factory would write).
+    sn_property: Annotated[str, check(lambda s: s == "" or ("." in s and " " not in s),
+                                      "a property name such as ro.vendor.acme.sn")] = ""
+    sn_prefix: Annotated[str, check(lambda s: s == "" or s.replace("-", "").isalnum(), "letters, digits and -")] = ""
 
 
 class HostAppConfig(Schema):
@@ -54,6 +63,21 @@ class HostAppConfig(Schema):
     warm_up: bool = True  # warmUpApp(isPreLaunch=1) after activation
     prefetch_device_token: bool = True  # on each push, as call-wmpf.html advises
     wake_screen: bool = True  # turn the screen on when ringing (FLAG_TURN_SCREEN_ON)
+    main_activity: Activity = ".MainActivity"
+    incoming_activity: Activity = ".IncomingCallActivity"
+    auto_answer: bool = False  # a kiosk: answers its own incoming notification after auto_answer_ms
+    auto_answer_ms: Annotated[float, check(lambda v: 0 <= v <= 60000, "milliseconds 0-60000")] = 800.0
+    # The app's own log lines (what its maker documents); {room}, {caller}, {msg}, {name}, {api}, {pid}, {restart}
+    log_tag: OneLine = "WMPF-API"
+    incoming_tag: OneLine = "IncomingCallActivity"
+    push_log: OneLine = "收到推送消息: {msg}"
+    ring_log: OneLine = "show incoming call from {caller}"
+    answer_log: OneLine = "answer clicked"
+    listener_log: OneLine = "监听成功"
+    auto_answer_log: OneLine = "auto-answer: answering {room}"
+    voip_event_log: OneLine = ""  # "": the app does not log the plugin's events it is forwarded (Invoke Channel)
+    wmpf_ready_log: OneLine = ""  # "": the app logs nothing of its own when WMPF (re)connects
+    relog_listener_on_rebind: bool = False  # the app logs listener_log again when the client library rebinds
 
 
 class CallConfig(Schema):
@@ -70,6 +94,7 @@ class CallConfig(Schema):
     unknown_room: Literal["loopback", "join_fail"] = "loopback"
     # abortVoip.status when packets stop arriving
     network_loss_status: Literal["abortByListener", "abortByCaller", "unknown"] = "abortByListener"
+    log_events: bool = True  # the Mini Program logs each onVoipEvent (``onVoipEvent {json}``, WMPF.VoipPlugin)
 
 
 def _table(profile: DeviceProfile, name: str) -> Any:

@@ -31,18 +31,18 @@ def _button(package: str, rid: str, text: str, desc: str, bounds: tuple[int, int
                   on_click=on_click, background=color, text_color=WHITE, font_size=44)
 
 
-def main_window(package: str, status: Callable[[], str]) -> Window:
+def main_window(package: str, status: Callable[[], str], activity: str = ".MainActivity") -> Window:
     def build(width: int, height: int) -> UiNode:
         return UiNode(package=package, bounds=(0, 0, width, height), background=(245, 247, 250), children=[
             _text(package, "title", "WMPF Host", (0, 0, width, height // 12), 48, DARK),
             _text(package, "status", status(), (0, height // 12, width, height // 6), 32, (80, 88, 99)),
         ])
 
-    return Window(package=package, activity=f"{package}/.MainActivity", build=build, title="WMPF Host")
+    return Window(package=package, activity=f"{package}/{activity}", build=build, title="WMPF Host")
 
 
 def incoming_window(package: str, caller: str, room_type: str, on_answer: Callable[[], None],
-                    on_decline: Callable[[], None]) -> Window:
+                    on_decline: Callable[[], None], activity: str = ".IncomingCallActivity") -> Window:
     kind = "video" if room_type == "video" else "voice"
 
     def build(width: int, height: int) -> UiNode:
@@ -58,5 +58,5 @@ def incoming_window(package: str, caller: str, room_type: str, on_answer: Callab
                     GREEN, on_answer),
         ])
 
-    return Window(package=package, activity=f"{package}/.IncomingCallActivity", build=build,
+    return Window(package=package, activity=f"{package}/{activity}", build=build,
                   title=f"Incoming call from {caller}")

@@ -45,6 +45,9 @@ class WmpfClient(Protocol):
     @property
     def activated(self) -> bool: ...
 
+    @property
+    def pid(self) -> int | None: ...
+
     v2_listener: PushHandler | None
     legacy_callback: PushHandler | None
 
@@ -89,7 +92,6 @@ class IncomingCall:
 
 
 class HostApp:
-    activities = (".MainActivity", ".IncomingCallActivity")
     label = "WMPF Host"
 
     service: WmpfClient
@@ -105,6 +107,8 @@ class HostApp:
         self.miniprogram_appid = miniprogram_appid  # the maker's Mini Program it warms up and closes
         self.device_up = device_up
         self.package = self.cfg.package
+        self.activities = (self.cfg.main_activity, self.cfg.incoming_activity)
+        self.tag = self.cfg.log_tag  # the app's own log tag (the demo's "WMPF-API")
         self.proc: Process | None = None
         self.v2_registered = False  # the client library's registration: survives WMPF restarts
         self.legacy_registered = False
@@ -112,7 +116,7 @@ class HostApp:
         self.incoming: IncomingCall | None = None
         self.scheduler = Scheduler(f"host {serial}")
         self._ring_timer = None
-        self.main = main_window(self.package, self._status)
+        self.main = main_window(self.package, self._status, self.cfg.main_activity)
 
     def connect(self, service: WmpfClient, miniprogram: CallPageLink) -> None:
         """Its peers, built after it because they report back to it (WMPF's lifecycle, the page's end)."""
@@ -163,9 +167,10 @@ class HostApp:
     def on_activity_start(self, intent: Intent) -> None:
         screen = self.android.screen
         component = intent.component or ""
-        if component == components.make(self.package, ".IncomingCallActivity") and self.incoming is not None:
+        if component == components.make(self.package, self.cfg.incoming_activity) and self.incoming is not None:
             call = self.incoming
-            screen.show(incoming_window(self.package, call.caller, call.room_type, self.answer, self.decline))
+            screen.show(incoming_window(self.package, call.caller, call.room_type, self.answer, self.decline,
+                                        self.cfg.incoming_activity))
         else:
             screen.show(self.main)
 
@@ -191,12 +196,12 @@ class HostApp:
         if not self.alive:
             return
         if not ok:
-            self.log("W", TAG, "activateDevice 失败, retry later")
+            self.log("W", self.tag, "activateDevice 失败, retry later")
             self.scheduler.later(self.timing.scaled(ACTIVATION_RETRY_MS / 1000), self._retry_activation)
             return
-        self.log("I", TAG, "activateDevice 成功")
+        self.log("I", self.tag, "activateDevice 成功")
         token = self.service.get_push_token()
-        self.log("I", TAG, f"getPushToken 成功: {token.redacted}")
+        self.log("I", self.tag, f"getPushToken 成功: {token.redacted}")
         late = self.faults.listener_late_ms
         if late > 0 and not (self.v2_registered or self.legacy_registered):
             self.scheduler.later(self.timing.scaled(late / 1000), self._register_listener)
@@ -229,7 +234,7 @@ class HostApp:
             api = "setPushMsgCallback"
         self.recorder.event("listener_registered", None,
                             self.line("I", "WMPFCli.Device", f"{api}: success"),
-                            self.line("I", TAG, "监听成功"), api=api)
+                            self.line("I", self.tag, self.cfg.listener_log.format(api=api)), api=api)
 
     # -- WMPF lifecycle ---------------------------------------------------------------------------------
     @property
@@ -245,7 +250,7 @@ class HostApp:
 
     def _relaunch_wmpf(self) -> None:
         if self.alive and self.device_up():
-            self.log("I", TAG, "WMPF exited, restarting and re-activating it")
+            self.log("I", self.tag, "WMPF exited, restarting and re-activating it")
             self.service.wakeup_if_needed(self._activate)
 
     def on_wmpf_ready(self, restart: bool) -> None:
@@ -254,11 +259,16 @@ class HostApp:
             return
         if restart and self.lifecycle_on:
             self.log("I", "WMPFCli.Lifecycle", "onWMPFRestart")
+        if self.cfg.wmpf_ready_log:
+            self.log("I", self.tag, self.cfg.wmpf_ready_log.format(pid=self.service.pid or 0,
+                                                                  restart=str(restart).lower()))
         if self.v2_registered and self.service.v2_listener is None:
             self.service.bind_v2_listener(self.on_push)
+            api = "registerPushMsgEventListener"
             self.recorder.event("listener_registered", None,
-                                self.line("I", "WMPFCli.Device", "registerPushMsgEventListener: rebind after "
-                                          "WMPF restart"), api="registerPushMsgEventListener", rebind=True)
+                                self.line("I", "WMPFCli.Device", f"{api}: rebind after WMPF restart"),
+                                *([self.line("I", self.tag, self.cfg.listener_log.format(api=api))]
+                                  if self.cfg.relog_listener_on_rebind else []), api=api, rebind=True)
 
     # -- pushes -------------------------------------------------------------------------------------------
     def on_push(self, message: str) -> None:
@@ -275,28 +285,29 @@ class HostApp:
         try:
             push = parse_push(message)
         except BadPush as exc:
-            rec.event("push_received", None, self.line("I", TAG, f"收到推送消息, size={len(message)}"),
+            rec.event("push_received", None, self.line("I", self.tag, f"收到推送消息, size={len(message)}"),
                       source=source, valid=False)
             rec.event("push_ignored", None,
-                      self.line("W", TAG, f"invalid push msg ignored: {exc}; msg={preview(message)}"),
+                      self.line("W", self.tag, f"invalid push msg ignored: {exc}; msg={preview(message)}"),
                       reason=str(exc), source=source)
             return
         room_id = push.room_id
         q = push.query
-        rec.event("push_received", room_id, self.line("I", TAG, f"收到推送消息: {preview(message, 300)}"),
+        rec.event("push_received", room_id,
+                  self.line("I", self.tag, self.cfg.push_log.format(msg=preview(message, 300), room=room_id or "")),
                   source=source, valid=True)
         if self.cfg.prefetch_device_token:
             self._call_wmpf(self.service.prefetch_device_token)
         call = IncomingCall(push, room_id, q.get("callerName", ""), q.get("roomType", "video"))
         if self.incoming is not None:
             if self.incoming.room_id == room_id:
-                self.log("I", TAG, f"duplicate push for the ringing call {room_id} ignored")
+                self.log("I", self.tag, f"duplicate push for the ringing call {room_id} ignored")
             else:
                 self.miniprogram.busy(room_id)  # already ringing for another call
             return
         if self.miniprogram.in_call or self.cfg.incoming_ui == "direct":
             # the plugin decides (busy, duplicate) — the host app just hands the call over
-            self.log("I", TAG, "收到来电，正在打开小程序")
+            self.log("I", self.tag, "收到来电，正在打开小程序")
             self._launch(push.path, push)
             return
         self.incoming = call
@@ -309,32 +320,46 @@ class HostApp:
         android = self.android
         if self.cfg.wake_screen and not android.screen.on:
             android.set_screen_power(True, reason="incoming_call")
-        android.launch(Intent(component=components.make(self.package, ".IncomingCallActivity")),
+        android.launch(Intent(component=components.make(self.package, self.cfg.incoming_activity)),
                        caller_uid=self.proc.uid if self.proc else 1000)
         self.recorder.event("ring_shown", call.room_id,
-                            self.line("I", "IncomingCallActivity", f"show incoming call from {call.caller}"),
+                            self.line("I", self.cfg.incoming_tag,
+                                      self.cfg.ring_log.format(caller=call.caller, room=call.room_id or "")),
                             ui="host")
         self._ring_timer = self.scheduler.later(self.timing.timer("host_ring_timeout_s"), self._ring_timeout)
+        if self.cfg.auto_answer:  # a kiosk answers its own notification: the same path as a tap on Answer
+            self.scheduler.later(self.timing.scaled(self.cfg.auto_answer_ms / 1000), self._auto_answer)
+
+    def _auto_answer(self) -> None:
+        call = self.incoming
+        if call is None or not self.alive:
+            return
+        self.log("I", self.tag, self.cfg.auto_answer_log.format(room=call.room_id or "", caller=call.caller))
+        self.answer(ui="auto")
 
     def _close_incoming(self) -> IncomingCall | None:
         call, self.incoming = self.incoming, None
         self.scheduler.cancel(self._ring_timer)
-        self.android.screen.remove(activity=components.make(self.package, ".IncomingCallActivity"))
+        self.android.screen.remove(activity=components.make(self.package, self.cfg.incoming_activity))
         return call
 
     def _ring_timeout(self) -> None:
         call = self._close_incoming()
         if call is not None:
             self.recorder.event("ring_dismissed", call.room_id,
-                                self.line("I", "IncomingCallActivity", "incoming call not answered, dismissed"))
+                                self.line("I", self.cfg.incoming_tag, "incoming call not answered, dismissed"))
 
-    def answer(self) -> None:
+    def answer(self, ui: str = "host") -> None:
+        """Answer on the app's own incoming screen: the call page opens with isClickedHangOnBtn=1
+        (call-wmpf.html §2.3), so the plugin answers without a second tap."""
         call = self._close_incoming()
         if call is None:
             return
         self.recorder.event("answer_tapped", call.room_id,
-                            self.line("I", "IncomingCallActivity", "answer clicked"), ui="host")
-        self.log("I", TAG, "收到来电，正在打开小程序")
+                            self.line("I", self.cfg.incoming_tag,
+                                      self.cfg.answer_log.format(room=call.room_id or "", caller=call.caller)),
+                            ui=ui)
+        self.log("I", self.tag, "收到来电，正在打开小程序")
         self._launch(call.push.path + "&isClickedHangOnBtn=1", call.push)
 
     def decline(self) -> None:
@@ -342,7 +367,7 @@ class HostApp:
         if call is None:
             return
         self.recorder.event("decline_tapped", call.room_id,
-                            self.line("I", "IncomingCallActivity", "decline clicked"), ui="host")
+                            self.line("I", self.cfg.incoming_tag, "decline clicked"), ui="host")
         if self.cfg.decline == "reject":
             # forceHangUpVoip(roomId) needs the plugin: open it and hang up as soon as the page is up
             self._launch(call.push.path, call.push, reject=True)
@@ -360,6 +385,12 @@ class HostApp:
             fn()
         except BridgeNotFound as exc:
             self.log("E", "WMPFCli", f"{exc} (onBridgeNotFound)")
+
+    def on_voip_event(self, name: str, room_id: str | None, host_mono_ns: int) -> None:
+        """The Mini Program forwarded an onVoipEvent over the Invoke Channel; the app logs it if it does."""
+        if self.cfg.voip_event_log and self.alive:
+            self.recorder.log("I", self.tag, self.cfg.voip_event_log.format(name=name, room=room_id or ""),
+                              self.proc, host_mono_ns=host_mono_ns)
 
     def close_mini_program(self, keep_running: bool) -> None:
         """The Invoke Channel told us the call ended: send the Mini Program away (end mode "background")."""

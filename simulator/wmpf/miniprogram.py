@@ -47,6 +47,8 @@ class HostCloser(Protocol):
 
     def close_mini_program(self, keep_running: bool) -> None: ...
 
+    def on_voip_event(self, name: str, room_id: str | None, host_mono_ns: int) -> None: ...
+
 
 class MiniProgram:
     prelaunch_path = CALL_PAGE_PATH + "?isPreLaunch=1"
@@ -181,7 +183,8 @@ class MiniProgram:
         if not reject:
             self._wake()
             self._show_window()
-        emit_voip_event(self.recorder, self.proc, "callPageOnShow", None)
+        emit_voip_event(self.recorder, self.proc, "callPageOnShow", None, log=self.call_config.log_events,
+                        forward=self.forward_event)
         if not auto and not reject and room.active:
             self.recorder.event("ring_shown", room_id, Line("I", VOIP_TAG, f"call page ringing: {session.caller}",
                                                             self.proc), ui="callpage")
@@ -245,6 +248,10 @@ class MiniProgram:
             return PageView(caller=s.caller, status=f"In {kind} call", timer=_mmss(s.keep_time),
                             hang_up=self.click_hang_up)
         return PageView(caller=s.caller, status="Call ended", timer=_mmss(s.keep_time))
+
+    def forward_event(self, name: str, room_id: str | None, host_mono_ns: int) -> None:
+        """The page tells the host app of each event over the Invoke Channel (call-wmpf.html §3)."""
+        self.host.on_voip_event(name, room_id, host_mono_ns)
 
     def page_changed(self) -> None:
         """Hook for a state change the screen should reflect (trees are rebuilt on every read)."""

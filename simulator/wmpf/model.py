@@ -35,6 +35,8 @@ class WmpfDevice:
         profile = device.profile
         self.device = device
         self.wmpf_config = parse_wmpf(profile)
+        if self.wmpf_config.sn_property:  # the maker's factory wrote the SN into its own property
+            device.props[self.wmpf_config.sn_property] = self.wmpf_config.sn_prefix + device.serialno
         self.host_config = parse_host_app(profile)
         self.call_config = parse_call(profile)
         self.timing = Timing(parse_timing(profile.extra.get("timing", {}), profile.source), device.time_scale,
@@ -75,6 +77,12 @@ class WmpfDevice:
         from simulator.media import media_of  # looked up per use: the farm attaches media after the models
 
         return media_of(self.device)
+
+    @property
+    def sn(self) -> str:
+        """The SN WMPF registers with the WeChat backend (the push's listenerId)."""
+        prop = self.wmpf_config.sn_property
+        return self.device.props.get(prop, self.device.serialno) if prop else self.device.serialno
 
     @property
     def device_up(self) -> bool:
@@ -138,7 +146,7 @@ class WmpfDevice:
         token = self.service.push_token
         session = self.miniprogram.session
         return {
-            "sn": self.device.serialno,
+            "sn": self.sn,
             "modelId": self.wmpf_config.model_id,
             "online": self.reachable,
             "wmpf": {"pid": self.service.proc.pid if self.service.proc else None,

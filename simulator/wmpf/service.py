@@ -98,6 +98,10 @@ class WmpfService:
     def running(self) -> bool:
         return self.proc is not None and self.proc.alive and self.ready
 
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
     def on_process_start(self, proc: Process) -> None:
         if proc.name != WMPF_PACKAGE:
             return

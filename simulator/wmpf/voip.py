@@ -45,6 +45,8 @@ class CallPage(Protocol):
 
     def page_changed(self) -> None: ...
 
+    def forward_event(self, name: str, room_id: str | None, host_mono_ns: int) -> None: ...
+
     def call_ended(self, session: VoipSession) -> None: ...
 
 
@@ -57,8 +59,10 @@ class MediaPath(Protocol):
 
 
 def emit_voip_event(recorder: Recorder, proc: Process | None, name: str, room_id: str | None,
-                    data: dict[str, Any] | None = None, **truth: Any) -> None:
-    """Log ``onVoipEvent`` and record it (plus its alias) in the ground truth at one instant."""
+                    data: dict[str, Any] | None = None, *, log: bool = True,
+                    forward: Callable[[str, str | None, int], None] | None = None, **truth: Any) -> None:
+    """Log ``onVoipEvent`` (unless the Mini Program does not: ``log``) and record it (plus its alias) in the
+    ground truth at one instant; ``forward`` hands it to the host app over the Invoke Channel."""
     event: dict[str, Any] = {"eventName": name}
     if room_id is not None:
         event["roomId"] = room_id
@@ -67,8 +71,11 @@ def emit_voip_event(recorder: Recorder, proc: Process | None, name: str, room_id
         event["data"] = data
     mono = time.monotonic_ns()
     rec = recorder
-    rec.log("I", TAG, "onVoipEvent " + json.dumps(event, ensure_ascii=False, separators=(",", ":")), proc,
-            host_mono_ns=mono)
+    if log:
+        rec.log("I", TAG, "onVoipEvent " + json.dumps(event, ensure_ascii=False, separators=(",", ":")), proc,
+                host_mono_ns=mono)
+    if forward is not None:
+        forward(name, room_id, mono)
     rec.truth.record("onVoipEvent", room_id, host_mono_ns=mono, name=name, data=data)
     alias = ALIASES.get(name)
     if alias is not None:
@@ -105,7 +112,8 @@ class VoipSession:
         return self.state != self.ENDED
 
     def emit(self, name: str, data: dict[str, Any] | None = None, **truth: Any) -> None:
-        emit_voip_event(self.recorder, self.page.proc, name, self.room_id, data, **truth)
+        emit_voip_event(self.recorder, self.page.proc, name, self.room_id, data, log=self.cfg.log_events,
+                        forward=self.page.forward_event, **truth)
 
     # -- opening ----------------------------------------------------------------------------------------
     def open(self, auto_answer: bool) -> None:

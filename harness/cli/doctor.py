@@ -1,0 +1,263 @@
+"""``wmpf-hil doctor``: is this device (and its caller) ready for a first call? A checklist, each miss with its fix.
+
+Checks, in the order a lab engineer fixes them: adb state and Android version; the SN where the app profile says
+WMPF reads it; WMPF and the host app installed (versions) and running; the push listener registered (the
+profile's ``listener_registered`` line in the log buffer since WMPF last started); the pushToken obtainable;
+root and tcpdump (needed only for device captures and ``kill -9``); the uiautomator2 server; the clock offset
+bound; the caller reachable. Exit status 0 only when a call can be placed (every required check passed), 1
+otherwise, 2 for a usage or profile error.
+
+``--learn`` (:mod:`harness.cli.learn`) records the log while a person places, answers and hangs up one call,
+and writes the patterns it saw as a draft app profile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import adbutils
+
+from harness.call.recovery import dump_events
+from harness.call.rig import Rig
+from harness.call.timeline import Timeline
+from harness.callers.phone import Phone
+from harness.cli.target import open_lab
+from harness.config.app_profile import AppProfile, load_profile
+from harness.device.identity import probe_root, read_sn
+from harness.device.session import DeviceSession
+from harness.device.wmpf import wmpf_state
+from harness.errors import AppProfileError, HarnessError
+
+CLOCK_BOUND_LIMIT_MS = 50.0  # a latency measured with a wider offset bound says little at the 100 ms scale
+
+
+@dataclass
+class Check:
+    """One line of the checklist: ``ok`` None is information (never blocks a call)."""
+
+    name: str
+    ok: bool | None
+    detail: str
+    fix: str = ""
+
+    def line(self) -> str:
+        mark = {True: "ok  ", False: "MISS", None: "info"}[self.ok]
+        out = f"[{mark}] {self.name}: {self.detail}"
+        return out + (f"\n       fix: {self.fix}" if self.ok is False and self.fix else "")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("doctor", help="check a device (and its caller) before a run; --learn drafts an app profile",
+                       description=__doc__)
+    p.add_argument("--serial", required=True, metavar="SERIAL", help="adb serial of the device under test")
+    p.add_argument("--adb-port", type=int, default=None, metavar="PORT",
+                   help="adb server port (default $ANDROID_ADB_SERVER_PORT or 5037)")
+    p.add_argument("--app-profile", default=None, metavar="NAME|TOML",
+                   help="the app profile of the device (required, except with --learn where it is the base)")
+    p.add_argument("--phone-url", default=None, metavar="URL", help="the caller's phone API (POST /callWMPF ...)")
+    p.add_argument("--caller-serial", default=None, metavar="SERIAL", help="adb serial of the caller phone")
+    p.add_argument("--caller-profile", default=None, metavar="NAME|TOML", help="the caller phone's profile")
+    p.add_argument("--learn", action="store_true",
+                   help="record one call placed, answered and hung up by hand; write a draft app profile")
+    p.add_argument("--output", "-o", default=None, metavar="TOML", help="--learn: where to write the draft")
+    p.add_argument("--timeout", type=float, default=120.0, metavar="S",
+                   help="--learn: how long each step may take (default 120 s)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.learn:
+        from harness.cli import learn
+
+        return learn.run(args)
+    if not args.app_profile:
+        print("wmpf-hil doctor: --app-profile is required (or learn one: wmpf-hil doctor --learn)", file=sys.stderr)
+        return 2
+    try:
+        profile = load_profile(args.app_profile)
+    except AppProfileError as exc:
+        print(f"wmpf-hil doctor: {exc}", file=sys.stderr)
+        return 2
+    args.serial = [args.serial]
+    with open_lab(args) as lab:
+        checks = diagnose(lab.serials[0], lab.adb.port, profile, phone_url=args.phone_url,
+                          caller_serial=args.caller_serial, caller_profile=args.caller_profile)
+    for check in checks:
+        print(check.line())
+    missing = [c.name for c in checks if c.ok is False]
+    if missing:
+        print(f"not ready for a call: {', '.join(missing)}")
+        return 1
+    print("ready: a call can be placed")
+    return 0
+
+
+def diagnose(serial: str, adb_port: int, profile: AppProfile, *, phone_url: str | None = None,
+             caller_serial: str | None = None, caller_profile: str | None = None) -> list[Check]:
+    """Every check, in order; a check that cannot run after an earlier miss says so instead of raising."""
+    checks: list[Check] = []
+    with DeviceSession(serial, adb_port=adb_port) as session:
+        rig = Rig(session=session, timeline=Timeline(session, profile), profile=profile)
+        phone = Phone(phone_url) if phone_url else None
+        state = _run(checks, "adb", lambda: _adb(session))
+        if not state:
+            return checks
+        _run(checks, "device SN", lambda: _sn(session, profile))
+        _run(checks, "WMPF", lambda: _package(session, profile.wmpf_package, "WMPF", profile))
+        host = _run(checks, "host app", lambda: _package(session, profile.host_package, "host app", profile))
+        if host:
+            _run(checks, "push listener", lambda: _listener(rig))
+        _run(checks, "pushToken", lambda: _push_token(rig, phone))
+        _run(checks, "root and tcpdump", lambda: _root(session, profile))
+        _run(checks, "uiautomator2", lambda: _u2(session))
+        _run(checks, "clock", lambda: _clock(session))
+        checks.extend(caller_checks(rig, phone, caller_serial, caller_profile, adb_port))
+    return checks
+
+
+def _run(checks: list[Check], name: str, fn: Callable[[], Check]) -> bool:
+    try:
+        check = fn()
+    except (HarnessError, adbutils.AdbError, OSError, RuntimeError) as exc:
+        check = Check(name, False, f"{type(exc).__name__}: {exc}", "see the message; rerun doctor after fixing it")
+    checks.append(check)
+    return check.ok is not False
+
+
+def _adb(session: DeviceSession) -> Check:
+    state = session.state()
+    if state != "device":
+        fixes = {"unauthorized": "accept the USB debugging prompt on the device (or add this host's adb key)",
+                 "offline": "reconnect the cable / `adb reconnect`; check the device is awake"}
+        return Check("adb", False, f"{session.serial} is {state!r}",
+                     fixes.get(state, "connect the device and enable USB debugging (`adb devices` must list it)"))
+    release, sdk = session.prop("ro.build.version.release"), session.prop("ro.build.version.sdk")
+    build = session.prop("ro.build.type")
+    ok = sdk.isdigit() and int(sdk) >= 25
+    return Check("adb", ok, f"online, Android {release} (API {sdk}, {build or '?'} build), {session.model}",
+                 "WMPF needs Android 7.1 (API 25) or later")
+
+
+def _sn(session: DeviceSession, profile: AppProfile) -> Check:
+    source = profile.device.sn
+    sn = read_sn(session, source.kind, source.value)
+    return Check("device SN", True, f"{sn!r} (from {source.kind} {source.value!r})")
+
+
+def _package(session: DeviceSession, package: str, what: str, profile: AppProfile) -> Check:
+    state = wmpf_state(session, package)
+    if not state.version_name:
+        return Check(what, False, f"{package} is not installed", f"install the {what} APK (`adb install ...`) or "
+                                                                 f"fix the package name in {profile.source}")
+    version = f"{state.version_name} ({state.version_code})"
+    if not state.running:
+        start = (f"adb shell am start -n {profile.host_component}" if package == profile.host_package
+                 else f"start the host app ({profile.host_component}): it wakes WMPF")
+        return Check(what, False, f"{package} {version} installed but not running", start)
+    return Check(what, True, f"{package} {version}, running (pid {state.pid})")
+
+
+def _listener(rig: Rig) -> Check:
+    events = dump_events(rig)
+    starts = [i for i, e in enumerate(events) if e.kind == "wmpf_started"]
+    after = events[starts[-1]:] if starts else events
+    needed = rig.profile.ready_patterns()
+    missing = [k for k in needed if not any(e.kind == k for e in after)]
+    if missing:
+        tags = ", ".join(sorted({p.tag or "*" for k in missing for p in rig.profile.pattern(k)}))
+        return Check("push listener", False,
+                     f"no {' / '.join(missing)} line in the log buffer since WMPF last started (tags {tags})",
+                     f"restart the host app so it registers its push listener; if it did, the pattern in "
+                     f"{rig.profile.source} does not match its log line: learn it with `wmpf-hil doctor --learn`")
+    seen = next(e for e in reversed(after) if e.kind == needed[0])
+    return Check("push listener", True, f"registered ({seen.line.tag}: {seen.line.message[:80]})")
+
+
+def _push_token(rig: Rig, phone: Phone | None) -> Check:
+    if rig.profile.call_method == "broadcast":
+        return Check("pushToken", None, "not needed: calls are placed by broadcast")
+    if phone is None:
+        return Check("pushToken", None, "no --phone-url: the caller's backend cannot be asked for this device's "
+                                        "pushToken (the host app must upload it to yours)")
+    info = phone.device(rig.sn)
+    token = info.get("pushToken")
+    if not token:
+        return Check("pushToken", False, f"the caller's backend has no pushToken for SN {rig.sn!r}",
+                     "the host app must fetch it (getPushToken) after activation and upload it; check the SN source")
+    expires = info.get("pushTokenExpiresAt") or info.get("expireTimestamp")
+    return Check("pushToken", True, f"known to the caller's backend ({token[:6]}…)"
+                 + (f", expires {expires}" if expires else ""))
+
+
+def _root(session: DeviceSession, profile: AppProfile) -> Check:
+    rooted = probe_root(session)
+    declared = profile.device.root
+    tcpdump = session.device.shell("command -v tcpdump || which tcpdump", timeout=10).strip()
+    detail = f"root {'yes' if rooted else 'no'} (profile says {declared!r}), tcpdump {tcpdump or 'absent'}"
+    if declared == "yes" and not rooted:
+        return Check("root and tcpdump", False, detail, "the profile says [device] root = \"yes\" but su gives no "
+                                                        "root: set it to \"auto\" or \"no\"")
+    capture = profile.capture_config()
+    if capture.mode == "device" and not (rooted and tcpdump):
+        return Check("root and tcpdump", False, detail, "[capture] mode = \"device\" needs root and tcpdump: "
+                                                        "use mode = \"host\" with the lab interface instead")
+    return Check("root and tcpdump", None if not rooted else True,
+                 detail + ("" if rooted else ": kill -9 falls back to am force-stop, no device captures"))
+
+
+def _u2(session: DeviceSession) -> Check:
+    info = session.u2.info
+    return Check("uiautomator2", True, f"server up (screen {info.get('displayWidth')}x{info.get('displayHeight')}, "
+                                       f"{info.get('currentPackageName')})")
+
+
+def _clock(session: DeviceSession) -> Check:
+    est = session.clock.estimate()
+    import time
+
+    offset_ns, bound_ns = est.offset_at(time.time_ns())
+    detail = f"device - host = {offset_ns / 1e6:+.1f} ms, bound ±{bound_ns / 1e6:.3f} ms ({est.samples} samples)"
+    if bound_ns / 1e6 > CLOCK_BOUND_LIMIT_MS:
+        return Check("clock", False, detail, "the adb link is too slow or jittery for timing: use USB, not Wi-Fi adb")
+    return Check("clock", True, detail)
+
+
+def caller_checks(rig: Rig, phone: Phone | None, caller_serial: str | None, caller_profile: str | None,
+                  adb_port: int) -> list[Check]:
+    """The caller side: its phone API reachable and knowing this device; a caller phone on adb.
+
+    Hook for caller profiles (issue 10): with ``--caller-profile``, its selectors are checked on the caller's
+    screen by :func:`harness.callers.check_caller` when that exists in this tree."""
+    checks: list[Check] = []
+    if phone is not None:
+        def reachable() -> Check:
+            devices = phone.devices()
+            known = any(d.get("sn") == rig.sn for d in devices)
+            return Check("caller", known, f"phone API {phone.base_url} answers; "
+                         f"{'knows' if known else 'does not know'} SN {rig.sn!r}",
+                         "register this device (SN and pushToken) with the caller's backend")
+        _run(checks, "caller", reachable)
+    if caller_serial is not None:
+        def caller_device() -> Check:
+            with DeviceSession(caller_serial, adb_port=adb_port) as phone:
+                state = phone.state()
+                if state != "device":
+                    return Check("caller phone", False, f"{caller_serial} is {state!r}",
+                                 "connect the caller phone and enable USB debugging")
+                return Check("caller phone", True, f"{caller_serial} online ({phone.model})")
+        _run(checks, "caller phone", caller_device)
+    if caller_profile is not None:
+        try:
+            from harness.callers import check_caller  # type: ignore[attr-defined]
+        except ImportError:
+            checks.append(Check("caller selectors", False, f"caller profile {caller_profile!r} given, but this "
+                                "harness has no caller-profile checks (harness.callers.check_caller)",
+                                "update wmpf-hil to a version with caller profiles"))
+        else:
+            checks.extend(check_caller(caller_serial, caller_profile, adb_port))
+    if not checks:
+        checks.append(Check("caller", None, "no --phone-url, --caller-serial or --caller-profile: not checked"))
+    return checks
