@@ -11,6 +11,7 @@ import errno
 import posixpath
 import stat as st
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -30,6 +31,7 @@ _STRERROR = {
     errno.EACCES: "Permission denied",
     errno.EINVAL: "Invalid argument",
     errno.ELOOP: "Too many symbolic links encountered",
+    errno.EROFS: "Read-only file system",
 }
 
 
@@ -43,6 +45,14 @@ class Node:
     children: dict[str, Node] | None = None
     target: str | None = None  # symlink target
     ino: int = 0
+    generate: Callable[[], bytes] | None = field(default=None, repr=False)  # procfs/sysfs: content on read
+    list_children: Callable[[], dict[str, Node]] | None = field(default=None, repr=False)  # /proc: live entries
+
+    @property
+    def entries(self) -> dict[str, Node]:
+        if self.list_children is not None:
+            return self.list_children()
+        return self.children or {}
 
     @property
     def is_dir(self) -> bool:
@@ -58,6 +68,8 @@ class Node:
             return 4096
         if self.is_link:
             return len(self.target or "")
+        if self.generate is not None:
+            return 0  # like procfs: the size is unknown until read
         return len(self.data)
 
 
@@ -80,6 +92,7 @@ class FileSystem:
     """Paths are absolute after ``resolve``; relative paths are taken from ``cwd``."""
 
     def __init__(self) -> None:
+        self.system_writable = False  # `adb remount` done: /system, /vendor, ... accept root's writes
         self._next_ino = 1
         self.root = self._node(st.S_IFDIR | 0o755, uid=0, gid=0)
         for path, mode, owner in (
@@ -116,8 +129,7 @@ class FileSystem:
         for i, part in enumerate(parts):
             if not node.is_dir:
                 raise FsError(errno.ENOTDIR, path)
-            assert node.children is not None
-            child = node.children.get(part)
+            child = node.entries.get(part)
             if child is None:
                 raise FsError(errno.ENOENT, path)
             last = i == len(parts) - 1
@@ -137,7 +149,7 @@ class FileSystem:
         return parent, name
 
     def _stat(self, node: Node) -> FileStat:
-        nlink = 2 + sum(1 for c in (node.children or {}).values() if c.is_dir) if node.is_dir else 1
+        nlink = 2 + sum(1 for c in node.entries.values() if c.is_dir) if node.is_dir else 1
         return FileStat(mode=node.mode, size=node.size, mtime=node.mtime, uid=node.uid, gid=node.gid,
                         ino=node.ino, nlink=nlink)
 
@@ -159,13 +171,14 @@ class FileSystem:
         node = self._walk(path)
         if not node.is_dir:
             raise FsError(errno.ENOTDIR, path)
-        assert node.children is not None
-        return [(name, self._stat(child)) for name, child in sorted(node.children.items())]
+        return [(name, self._stat(child)) for name, child in sorted(node.entries.items())]
 
     def read_file(self, path: str) -> bytes:
         node = self._walk(path)
         if node.is_dir:
             raise FsError(errno.EISDIR, path)
+        if node.generate is not None:
+            return node.generate()
         return bytes(node.data)
 
     def readlink(self, path: str) -> str:
@@ -173,6 +186,34 @@ class FileSystem:
         if not node.is_link:
             raise FsError(errno.EINVAL, path)
         return node.target or ""
+
+    # -- virtual file systems (procfs, sysfs) ---------------------------------------------------------
+    def virtual_file(self, generate: Callable[[], bytes], mode: int = 0o444, uid: int = 0) -> Node:
+        """A detached file node whose content is made on each read (mount it with :meth:`mount`)."""
+        node = self._node(st.S_IFREG | mode, uid=uid, gid=uid)
+        node.generate = generate
+        return node
+
+    def virtual_dir(self, children: dict[str, Node] | Callable[[], dict[str, Node]], mode: int = 0o555,
+                    uid: int = 0) -> Node:
+        """A detached directory node: fixed children, or a function listing them on each lookup."""
+        node = self._node(st.S_IFDIR | mode, uid=uid, gid=uid)
+        if callable(children):
+            node.list_children = children
+        else:
+            node.children = dict(children)
+        return node
+
+    def virtual_link(self, target: str) -> Node:
+        node = self._node(st.S_IFLNK | 0o777, uid=0, gid=0)
+        node.target = target
+        return node
+
+    def mount(self, path: str, node: Node) -> None:
+        """Put ``node`` at ``path`` (replacing what is there), like mounting procfs or sysfs."""
+        parent, name = self._parent(path)
+        assert parent.children is not None
+        parent.children[name] = node
 
     # -- changes --------------------------------------------------------------------------------
     def write_file(self, path: str, data: bytes, *, mode: int | None = None, mtime: int | None = None,

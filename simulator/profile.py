@@ -54,6 +54,8 @@ class DeviceProfile:
     packages: tuple[PackageSpec, ...]
     adb_auth: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    shutdown_s: float = 4.0  # adb reboot: how long the device stays up shutting down before the link drops
+    adbd_restart_s: float = 0.5  # adb root/unroot: how long adbd is away while it restarts
 
     @property
     def model(self) -> str:
@@ -76,7 +78,11 @@ _POSITIVE_PIXELS = check(lambda v: v > 0, "a positive number of pixels")
 
 class _Device(Schema):
     serial_prefix: Annotated[str, _LETTERS_OR_DIGITS]
-    boot_time_s: Annotated[float, check(lambda v: 0 <= v <= 600, "seconds between 0 and 600")] = 2.0
+    boot_time_s: Annotated[float, check(lambda v: 0 <= v <= 600, "seconds between 0 and 600")] = 35.0
+    # adb reboot: how long the device stays up shutting down before the link drops
+    shutdown_s: Annotated[float, check(lambda v: 0 <= v <= 120, "seconds between 0 and 120")] = 4.0
+    # adb root/unroot: how long adbd is away while it restarts
+    adbd_restart_s: Annotated[float, check(lambda v: 0 <= v <= 30, "seconds between 0 and 30")] = 0.5
     adb_auth: bool = False
 
 
@@ -176,4 +182,5 @@ def _device_profile(p: _Profile, source: str) -> DeviceProfile:
                        for i, pkg in enumerate(p.packages)),
         adb_auth=p.device.adb_auth,
         extra={name: getattr(p, name) for name in EXTENSION_TABLES if name in p.model_fields_set},
+        shutdown_s=p.device.shutdown_s, adbd_restart_s=p.device.adbd_restart_s,
     )

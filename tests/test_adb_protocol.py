@@ -62,10 +62,12 @@ def test_parse_banner() -> None:
 
 
 def test_features_advertise_only_implemented_services() -> None:
-    forbidden = {"delayed_ack", "abb", "abb_exec", "cmd", "sendrecv_v2_brotli", "sendrecv_v2_lz4",
-                 "sendrecv_v2_zstd", "sendrecv_v2_dry_run_send"}
+    forbidden = {"delayed_ack", "abb", "sendrecv_v2_brotli", "sendrecv_v2_lz4", "sendrecv_v2_zstd",
+                 "sendrecv_v2_dry_run_send"}
     assert not forbidden & set(FEATURES)
-    assert {"shell_v2", "stat_v2", "ls_v2", "fixed_push_mkdir", "sendrecv_v2"} <= set(FEATURES)
+    # cmd/abb_exec: the streamed install and `cmd` exist (test_fidelity_packages); remount_shell: `remount`.
+    assert {"shell_v2", "stat_v2", "ls_v2", "fixed_push_mkdir", "sendrecv_v2", "cmd", "abb_exec",
+            "remount_shell"} <= set(FEATURES)
 
 
 # -- AUTH ---------------------------------------------------------------------------------------------

@@ -38,7 +38,8 @@ def test_default_profile_loads() -> None:
         ('"ro.product.model" = "WMPF Learning Tablet T10"', "", "properties.ro.product.model", "required but missing"),
         ("drift_ppm = 0.0", "drift_ppm = 50000", "clock.drift_ppm", "within ±10000"),
         ("drift_ppm = 0.0", "drift_ppm = true", "clock.drift_ppm", "got boolean"),
-        ("boot_time_s = 2.0", "boot_tme_s = 2.0", "device.boot_tme_s", "unknown key"),
+        ("boot_time_s = 38.0", "boot_tme_s = 38.0", "device.boot_tme_s", "unknown key"),
+        ("shutdown_s = 4.0", "shutdown_s = -1", "device.shutdown_s", "between 0 and 120"),
         ('serial_prefix = "WMPFSIM"', 'serial_prefix = "WM PF"', "device.serial_prefix", "letters or digits"),
         ('name = "com.android.settings"', 'name = "com.tencent.wmpf"', "packages[2].name", "listed twice"),
         ("[clock]", "[clocks]", "clocks", "unknown key"),
@@ -57,7 +58,7 @@ def test_malformed_profile_is_refused(tmp_path: Path, old: str, new: str, key: s
 
 def test_every_problem_is_reported_in_one_pass(tmp_path: Path) -> None:
     text = GOOD.replace("width = 1200", "width = -5").replace("drift_ppm = 0.0", "drift_ppm = true")
-    text = text.replace("boot_time_s = 2.0", "boot_tme_s = 2.0")
+    text = text.replace("boot_time_s = 38.0", "boot_tme_s = 38.0")
     path = write(tmp_path, text.replace('"ro.product.model" = "WMPF Learning Tablet T10"', ""))
     with pytest.raises(ProfileError) as info:
         load_profile(path)

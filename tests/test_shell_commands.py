@@ -175,7 +175,8 @@ def test_getprop_setprop() -> None:
         result = await run(device, "getprop ro.product.model; getprop no.such; getprop no.such dflt")
         assert result.out == f"{device.model}\n\ndflt\n"
         listing = (await run(device, "getprop")).out.splitlines()
-        assert listing == sorted(listing)
+        names = [line[1:line.index("]")] for line in listing]
+        assert names == sorted(names)  # getprop lists by property name
         assert f"[ro.serialno]: [{device.serialno}]" in listing
         result = await run(device, "setprop debug.wmpf 1; getprop debug.wmpf; setprop ro.product.model X")
         assert result.out == "1\n"

@@ -2,7 +2,8 @@
 
 The connection does what adbd's transport does: answer the host's CNXN (optionally after AUTH), keep the
 table of open streams, hand each OPEN to a service, and move WRTE/OKAY/CLSE between the socket and the
-streams. It never OPENs toward the host (a current adb server aborts on an OPEN it did not ask for).
+streams. It OPENs toward the host only for an ``adb reverse`` forward the host set up on this connection (a
+current adb server aborts on an OPEN it did not ask for).
 
 Anything malformed from the host closes this one connection and is logged; other connections and the
 listening socket are untouched. While connected, the connection sits in ``device.links`` so a link drop or a
@@ -13,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from . import protocol as p
@@ -31,6 +34,8 @@ log = logging.getLogger(__name__)
 class AdbConnection:
     """Device side of one adb transport. :meth:`run` serves it until the socket closes."""
 
+    _count = itertools.count(3)  # adbd names TCP transports after their socket fd: host-3, host-4, ...
+
     def __init__(self, device: SimDevice, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *,
                  keys: list[AdbPublicKey] | None = None) -> None:
         self.device = device
@@ -45,6 +50,9 @@ class AdbConnection:
         self.host_features: set[str] = set()
         self.offered_keys: list[str] = []  # AUTH RSAPUBLICKEY payloads (real adbd would prompt)
         self._streams: dict[int, AdbStream] = {}
+        self.transport_name = f"host-{next(AdbConnection._count)}"
+        self.on_close: list[Callable[[], None]] = []  # run once when the connection ends (reverse forwards)
+        self._opening: dict[int, asyncio.Future[bool]] = {}  # streams we OPENed, until the host answers
         self._next_id = 1
         self._closed = False
 
@@ -81,6 +89,13 @@ class AdbConnection:
 
     def _teardown(self) -> None:
         self.device.links.discard(self)
+        for pending in self._opening.values():
+            if not pending.done():
+                pending.set_result(False)
+        self._opening.clear()
+        callbacks, self.on_close = self.on_close, []
+        for callback in callbacks:
+            callback()
         streams = list(self._streams.values())
         self._streams.clear()
         for stream in streams:
@@ -135,7 +150,12 @@ class AdbConnection:
             self._on_open(msg)
         elif msg.command == p.A_OKAY:
             stream = self._streams.get(msg.arg1)
-            if stream is not None and stream.remote_id == msg.arg0:
+            pending = self._opening.pop(msg.arg1, None)
+            if stream is not None and pending is not None and msg.arg0:
+                stream.remote_id = msg.arg0  # the host accepted a stream we opened (adb reverse)
+                if not pending.done():
+                    pending.set_result(True)
+            elif stream is not None and stream.remote_id == msg.arg0:
                 stream.on_okay()
         elif msg.command == p.A_WRTE:
             stream = self._streams.get(msg.arg1)
@@ -190,7 +210,8 @@ class AdbConnection:
         remote_id = msg.arg0
         if remote_id == 0:
             raise p.ProtocolError("OPEN with local-id 0")
-        name = msg.data.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+        # Like adbd's StripTrailingNulls: abb_exec separates its arguments with NULs inside the name.
+        name = msg.data.rstrip(b"\0").decode("utf-8", "surrogateescape")
         runner = open_service(self.device, name)
         if runner is None:
             log.debug("%s: refusing service %r", self, name)
@@ -202,6 +223,22 @@ class AdbConnection:
         self.send_okay(local_id, remote_id)
         stream.task = asyncio.get_running_loop().create_task(
             self._run_service(stream, runner), name=f"adb:{self.device.serialno}:{name[:40]}")
+
+    async def open_to_host(self, service: str) -> AdbStream | None:
+        """OPEN a stream toward the host (only for ``adb reverse``: the host accepts exactly the targets of
+        the reverse forwards it set up); None if the host refuses or the link dies first."""
+        if self._closed or not self.online:
+            return None
+        local_id = self._allocate_id()
+        stream = AdbStream(self, local_id, 0, service)
+        self._streams[local_id] = stream
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._opening[local_id] = answer
+        self._send(p.Message(p.A_OPEN, local_id, 0, service.encode() + b"\0"))
+        if not await answer:
+            self._streams.pop(local_id, None)
+            return None
+        return stream
 
     def _allocate_id(self) -> int:
         while True:
@@ -227,6 +264,13 @@ class AdbConnection:
         stream = self._streams.get(msg.arg1)
         if stream is None:
             return  # we closed it already; this is the host's answer
+        pending = self._opening.pop(msg.arg1, None)
+        if pending is not None:  # the host refused a stream we opened: nothing to close back
+            del self._streams[msg.arg1]
+            stream.on_peer_close()
+            if not pending.done():
+                pending.set_result(False)
+            return
         if msg.arg0 not in (0, stream.remote_id):
             return
         del self._streams[msg.arg1]

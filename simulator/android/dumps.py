@@ -173,9 +173,13 @@ def power(system: AndroidSystem) -> str:
     return ("POWER MANAGER (dumpsys power)\n\nPower Manager State:\n"
             "  mDirty=0x0\n"
             f"  mWakefulness={'Awake' if on else 'Asleep'}\n"
-            "  mWakefulnessChanging=false\n  mIsPowered=true\n  mPlugType=2\n  mBatteryLevel=100\n"
+            f"  mWakefulnessChanging=false\n  mIsPowered={str(system.battery.plugged).lower()}\n"
+            f"  mPlugType={1 if system.battery.ac else 2 if system.battery.usb else 0}\n"
+            f"  mBatteryLevel={system.battery.level}\n"
             "  mBatteryLevelWhenDreamStarted=0\n  mDockState=0\n  mStayOn=false\n  mProximityPositive=false\n"
             f"  mBootCompleted={str(system.booted).lower()}\n  mSystemReady=true\n"
+            f"  mDeviceIdleMode={str(system.idle.deep == 'IDLE').lower()}\n"
+            f"  mLightDeviceIdleMode={str(system.idle.light in ('IDLE', 'OVERRIDE')).lower()}\n"
             "  mHalAutoSuspendModeEnabled=false\n  mHalInteractiveModeEnabled=true\n"
             f"  mWakeLockSummary=0x{0x20 if on else 0:x}\n  mUserActivitySummary=0x{1 if on else 0}\n"
             "  mRequestWaitForNegativeProximity=false\n  mSandmanScheduled=false\n"
@@ -192,19 +196,20 @@ def display(system: AndroidSystem) -> str:
     screen = system.screen
     pw, ph = system.physical_size
     state = "ON" if screen.on else "OFF"
+    rot = screen.rotation
     return ("DISPLAY MANAGER (dumpsys display)\n"
             f"  mOnlyCode=false\n  mSafeMode=false\n  mPendingTraversal=false\n  mGlobalDisplayState={state}\n"
             "  mViewports=[DisplayViewport{type=INTERNAL, valid=true, isActive=true, displayId=0, "
-            f"uniqueId='local:0', physicalPort=0, orientation=0, logicalFrame=Rect(0, 0 - {screen.width}, "
+            f"uniqueId='local:0', physicalPort=0, orientation={rot}, logicalFrame=Rect(0, 0 - {screen.width}, "
             f"{screen.height}), physicalFrame=Rect(0, 0 - {pw}, {ph}), deviceWidth={pw}, deviceHeight={ph}}}]\n\n"
             "Display Devices: size=1\n"
             f"  DisplayDeviceInfo{{\"Built-in Screen\": uniqueId=\"local:0\", {pw} x {ph}, modeId 1, "
             f"defaultModeId 1, density {system.physical_density}, rotation 0, type INTERNAL, state {state}, "
             "FLAG_DEFAULT_DISPLAY, FLAG_ROTATES_WITH_CONTENT, FLAG_SECURE}\n"
-            f"    mCurrentOrientation=0\n\n"
+            f"    mCurrentOrientation={rot}\n\n"
             "Logical Displays: size=1\n"
             f"  Display 0:\n    mDisplayId=0\n    mBaseDisplayInfo=DisplayInfo{{\"Built-in Screen\", displayId 0, "
-            f"real {pw} x {ph}, largest app {screen.width} x {screen.height}, rotation 0, "
+            f"real {pw} x {ph}, largest app {screen.width} x {screen.height}, rotation {screen.rotation}, "
             f"density {screen.density}, state {state}}}\n")
 
 
@@ -212,7 +217,13 @@ def package_dump(system: AndroidSystem, package: str) -> str:
     spec = system.packages.get(package)
     if spec is None:
         return f"Unable to find package: {package}\n"
-    when = system.install_time.strftime("%Y-%m-%d %H:%M:%S")
+    meta = system.package_meta.get(package)
+    first = (meta.first_install if meta and meta.first_install else system.install_time)
+    last = (meta.last_update if meta and meta.last_update else system.install_time)
+    when = first.strftime("%Y-%m-%d %H:%M:%S")
+    updated = last.strftime("%Y-%m-%d %H:%M:%S")
+    min_sdk, target_sdk = (meta.min_sdk, meta.target_sdk) if meta else (25, 30)
+    installer = (meta.installer if meta else None) or "null"
     path = system.apk_path(package)
     code_path = path.rsplit("/", 1)[0]
     flags = "SYSTEM HAS_CODE ALLOW_CLEAR_USER_DATA" if system.is_system_package(package) else \
@@ -220,6 +231,9 @@ def package_dump(system: AndroidSystem, package: str) -> str:
     signature = _hash("sig", package) + "1"
     stopped = str(package in system.stopped).lower()
     lines = []
+    if meta and meta.instrumentations:
+        lines.append("Instrumentation:\n" + "".join(
+            f"  {package}/{i.name}:\n    targetPackage={i.target}\n" for i in meta.instrumentations) + "\n")
     if spec.launcher_activity:
         lines.append("Activity Resolver Table:\n  Non-Data Actions:\n      android.intent.action.MAIN:\n"
                      f"        {_hash('r', package)} {components.make(package, spec.launcher_activity)} "
@@ -234,14 +248,14 @@ def package_dump(system: AndroidSystem, package: str) -> str:
         f"    legacyNativeLibraryDir={code_path}/lib\n"
         f"    primaryCpuAbi={system.device.props.get('ro.product.cpu.abi', 'arm64-v8a')}\n"
         "    secondaryCpuAbi=null\n"
-        f"    versionCode={spec.version_code} minSdk=25 targetSdk=30\n"
+        f"    versionCode={spec.version_code} minSdk={min_sdk} targetSdk={target_sdk}\n"
         f"    versionName={spec.version_name}\n"
         "    splits=[base]\n    apkSigningVersion=2\n"
         f"    applicationInfo=ApplicationInfo{{{_hash('ai', package)} {package}}}\n"
         f"    flags=[ {flags} ]\n"
         f"    dataDir=/data/user/0/{package}\n"
-        f"    timeStamp={when}\n    firstInstallTime={when}\n    lastUpdateTime={when}\n"
-        "    installerPackageName=null\n"
+        f"    timeStamp={updated}\n    firstInstallTime={when}\n    lastUpdateTime={updated}\n"
+        f"    installerPackageName={installer}\n"
         f"    signatures=PackageSignatures{{{_hash('ps', package)} version:2, signatures:[{signature}], "
         "past signatures:[]}\n"
         "    installPermissionsFixed=true\n"

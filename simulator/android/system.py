@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.android import components, keys
 from simulator.android.intent import Intent
+from simulator.android.packages import PackageMeta, seed_apk_files
+from simulator.android.power_state import BatteryState, DeviceIdleState
 from simulator.android.ui import Screen, Window
 from simulator.android.windows import launcher_window, plain_window
 from simulator.errors import SimulatorError
@@ -117,6 +119,9 @@ class AndroidSystem:
         self.physical_size = (p.screen_width, p.screen_height)
         self.physical_density = p.screen_density
         self.packages: dict[str, PackageSpec] = {spec.name: spec for spec in p.packages}
+        self.package_meta: dict[str, PackageMeta] = {}  # paths, installs, instrumentation (android.packages)
+        self.battery = BatteryState()
+        self.idle = DeviceIdleState()
         self.settings = default_settings(device)
         self.apps: dict[str, Any] = {}
         self.receivers: list[Receiver] = []
@@ -134,6 +139,7 @@ class AndroidSystem:
         self._shutting_down = False
         self.last_wake_ns = 0
         self.last_sleep_ns = 0
+        seed_apk_files(self)
 
     # -- packages ---------------------------------------------------------------------------------
     def spec(self, package: str) -> PackageSpec:
@@ -147,6 +153,9 @@ class AndroidSystem:
         return spec.uid < 10000 or package.startswith("com.android.")
 
     def apk_path(self, package: str) -> str:
+        meta = self.package_meta.get(package)
+        if meta is not None:
+            return meta.path
         if self.is_system_package(package):
             name = package.rsplit(".", 1)[-1].capitalize()
             return f"/system/priv-app/{name}/{name}.apk"
@@ -498,7 +507,10 @@ class AndroidSystem:
 
     def set_display_size(self, size: tuple[int, int] | None) -> None:
         """``wm size WxH`` (None resets): the logical size every reader of the screen sees."""
-        self.screen.width, self.screen.height = size or self.physical_size
+        width, height = size or self.physical_size
+        if self.screen.rotation % 2:
+            width, height = height, width
+        self.screen.width, self.screen.height = width, height
 
     def set_display_density(self, density: int | None) -> None:
         self.screen.density = density or self.physical_density

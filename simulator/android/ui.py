@@ -77,7 +77,18 @@ class Screen:
         self.density = density
         self.on = True
         self.shade_open = False
+        self.rotation = 0  # Surface.ROTATION_0..3; width/height are the rotated (logical) size
+        self.rotation_frozen = False
+        self.last_toast: tuple[str, float] | None = None  # (text, host monotonic time shown)
         self._windows: list[Window] = []
+
+    def rotate(self, rotation: int) -> None:
+        """Turn the display: a quarter turn swaps the logical width and height, and every reader (the
+        hierarchy, screenshots, ``wm size``'s override, ``dumpsys``) sees the new orientation."""
+        rotation %= 4
+        if rotation % 2 != self.rotation % 2:
+            self.width, self.height = self.height, self.width
+        self.rotation = rotation
 
     # -- window stack -----------------------------------------------------------------------------
     @property

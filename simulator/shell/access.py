@@ -28,9 +28,11 @@ def _under(path: str, roots: tuple[str, ...]) -> bool:
 def check_write(fs: FileSystem, path: str, uid: int) -> None:
     """Raise :class:`FsError` (EROFS / EACCES) if ``uid`` may not create, change or remove ``path``.
 
-    The read-only mounts refuse root too (until ``remount``, which the simulator does not offer)."""
+    The read-only mounts refuse everyone, root too, until ``adb remount``; then they are root's."""
     if _under(path, READ_ONLY_MOUNTS):
-        raise FsError(errno.EROFS, path)
+        if not (fs.system_writable and uid == 0):
+            raise FsError(errno.EROFS if not fs.system_writable else errno.EACCES, path)
+        return
     if uid == 0:
         return
     if path.startswith("/proc") or _under(path, SHARED_STORAGE):

@@ -92,9 +92,11 @@ class Shell:
 
     # -- entry points ---------------------------------------------------------------------------
     async def run(self, script: str, stdin: ByteReader, stdout: ByteWriter, stderr: ByteWriter, *,
-                  env: dict[str, str] | None = None, uid: int = 2000) -> int:
-        """Run ``script`` like ``sh -c``; return its exit status."""
+                  env: dict[str, str] | None = None, uid: int | None = None) -> int:
+        """Run ``script`` like ``sh -c`` as ``uid`` (default: adbd's, 0 after ``adb root``); return its status."""
         device = self.device
+        if uid is None:
+            uid = device.shell_uid
         adbd = device.processes.by_name("adbd")
         proc = device.processes.spawn("sh", uid, ppid=adbd[0].pid if adbd else 1)
         session = Session()

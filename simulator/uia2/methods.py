@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 # androidx UiObject.WAIT_FOR_SELECTOR_POLL: waitForExists / waitUntilGone look once a second, not on every change
 WAIT_FOR_SELECTOR_POLL_S = 1.0
+ORIENTATIONS = {"n": 0, "natural": 0, "l": 1, "left": 1, "u": 2, "upsidedown": 2, "r": 3, "right": 3}
+TOAST_CACHE_MS = 5000
 
 
 def _rect(bounds: tuple[int, int, int, int]) -> dict[str, int]:
@@ -92,7 +94,7 @@ class AutomatorService:
         sdk = props.get("ro.build.version.sdk", "0")
         return {
             "currentPackageName": top.package if top is not None else "",
-            "displayHeight": screen.height, "displayWidth": screen.width, "displayRotation": 0,
+            "displayHeight": screen.height, "displayWidth": screen.width, "displayRotation": screen.rotation,
             "displaySizeDpX": round(screen.width * 160 / screen.density),
             "displaySizeDpY": round(screen.height * 160 / screen.density),
             "naturalOrientation": True, "productName": props.get("ro.product.name", ""),
@@ -105,7 +107,7 @@ class AutomatorService:
         sdk = self.device.props.get("ro.build.version.sdk", "30")
         display_id = 0 if (sdk.isdigit() and int(sdk) >= 30) else None
         return hierarchy.dump(self._tree(), self.screen.width, self.screen.height, max_depth=depth,
-                              display_id=display_id)
+                              display_id=display_id, rotation=self.screen.rotation)
 
     async def takeScreenshot(self, scale: Any = 1, quality: Any = 80, *rest: Any) -> str | None:
         if isinstance(scale, str):  # the old (filename, scale, quality) form writes a PNG on the device
@@ -189,11 +191,20 @@ class AutomatorService:
         return self.openNotification()
 
     def freezeRotation(self, freeze: bool = True) -> None:
-        return None
+        self.screen.rotation_frozen = bool(freeze)
+        self.device.android.settings["system"]["accelerometer_rotation"] = "0" if freeze else "1"
 
     def setOrientation(self, direction: str) -> None:
-        if direction.lower() not in ("n", "natural"):
-            raise InvalidParams(f"the simulated display only supports natural orientation, not {direction!r}")
+        """UiDevice.setOrientationNatural/Left/Right (uiautomator2 sends natural/left/right/upsidedown): the
+        display turns and its rotation is frozen there, as the real server's ``setRotation`` does."""
+        rotation = ORIENTATIONS.get(str(direction).lower())
+        if rotation is None:
+            raise InvalidParams(f"unknown orientation {direction!r}: expected natural, left, right or upsidedown")
+        self.screen.rotate(rotation)
+        self.screen.rotation_frozen = True
+        settings = self.device.android.settings["system"]
+        settings["accelerometer_rotation"] = "0"
+        settings["user_rotation"] = str(rotation)
 
     def waitForIdle(self, timeout: int = 0) -> None:
         return None
@@ -207,13 +218,24 @@ class AutomatorService:
     def setClipboard(self, label: Any, text: str) -> None:
         self.clipboard = text
 
-    def getLastToast(self) -> str | None:
-        return None
+    def getLastToast(self, cache_timeout_ms: Any = TOAST_CACHE_MS) -> str | None:
+        """The text of the last toast shown within the cache time (the real server keeps it 5 s)."""
+        toast = self.screen.last_toast
+        if toast is None:
+            return None
+        limit = cache_timeout_ms if isinstance(cache_timeout_ms, (int, float)) else TOAST_CACHE_MS
+        if (time.monotonic() - toast[1]) * 1000 > limit:
+            return None
+        return toast[0]
 
     def clearLastToast(self) -> None:
-        return None
+        self.screen.last_toast = None
 
     def makeToast(self, text: str, duration: float = 1000) -> bool:
+        """Show a toast (seen by getLastToast and logged by the NotificationService like a real one)."""
+        self.screen.last_toast = (str(text), time.monotonic())
+        system = self.device.android
+        system._log("I", "NotificationService", f"Toast: {text} ({int(duration)} ms)")
         return True
 
     def getLastTraversedText(self) -> str | None:

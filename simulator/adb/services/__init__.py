@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from . import abb, reboot, remount, restart, reverse, shell, sync, tcp
 from . import exec as exec_service
-from . import reboot, shell, sync, tcp
 
 if TYPE_CHECKING:
     from simulator.adb.stream import AdbStream
@@ -31,4 +31,12 @@ def open_service(device: SimDevice, name: str) -> ServiceRunner | None:
         return tcp.resolve(device, name)
     if name.startswith("reboot:"):
         return reboot.resolve(device, name)
+    if name.startswith(("root:", "unroot:")):
+        return restart.resolve(device, name)
+    if name.startswith("remount:"):
+        return remount.resolve(device, name)
+    if name.startswith("reverse:"):
+        return reverse.resolve(device, name)
+    if name.startswith("abb_exec:"):
+        return abb.resolve(device, name)
     return None

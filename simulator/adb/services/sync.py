@@ -19,6 +19,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from simulator.fs import FileStat, FileSystem, FsError
+from simulator.shell.access import READ_ONLY_MOUNTS
 
 if TYPE_CHECKING:
     from simulator.adb.services import ServiceRunner
@@ -253,6 +254,8 @@ class SyncSession:
 
     def _create(self, path: str, mode: int) -> str | None:
         """Create (or truncate) the target like adbd's open(O_CREAT); a FAIL message, or None on success."""
+        if _under_read_only_mount(path) and not self.fs.system_writable:
+            return f"couldn't create file: {_errno_message(FsError(errno.EROFS, path))}"
         if _lexists(self.fs, path) and st.S_ISLNK(self.fs.lstat(path).mode):
             self.fs.remove(path)  # adbd unlinks a symlink being replaced by a regular file
         try:
@@ -326,6 +329,10 @@ class SyncSession:
             await self.stream.write(REQUEST.pack(ID_DATA, len(chunk)) + chunk)
         await self.stream.write(REQUEST.pack(ID_DONE, 0))
         return True
+
+
+def _under_read_only_mount(path: str) -> bool:
+    return any(path == root or path.startswith(root + "/") for root in READ_ONLY_MOUNTS)
 
 
 def _stat_v2_fields(s: FileStat) -> tuple[int, ...]:

@@ -11,7 +11,8 @@ import contextlib
 import re
 from typing import Any
 
-from simulator.android import components
+from simulator.android import components, packages
+from simulator.android.adb_keyboard import keyboard_broadcast
 from simulator.android.intent import Intent
 from simulator.android.system import UnknownPackageError
 from simulator.shell.api import CommandContext, command
@@ -189,9 +190,31 @@ async def am_broadcast(ctx: CommandContext, args: Args) -> int:
     intent, _ = parse_intent(args, set())
     intent.flags |= BROADCAST_FLAGS
     await ctx.out(f"Broadcasting: {intent.describe()}\n")
+    keyboard = keyboard_broadcast(ctx.device.android, intent)
     ctx.device.android.send_broadcast(intent)
-    await ctx.out("Broadcast completed: result=0\n")
+    if keyboard is not None:
+        await ctx.out(f"Broadcast completed: result={keyboard[0]}, data=\"{keyboard[1]}\"\n")
+    else:
+        await ctx.out("Broadcast completed: result=0\n")
     return 0
+
+
+async def am_instrument(ctx: CommandContext, args: Args) -> int:
+    """Listing works (``pm list instrumentation``); running one would run the APK's code, which the
+    simulated device cannot: it says so in am's own failure format."""
+    component = next((a for a in args.argv[args.i:] if "/" in a and not a.startswith("-")), None)
+    if component is None:
+        raise AmUsageError("Argument expected after \"instrument\"")
+    found = packages.find_instrumentation(ctx.device.android, component)
+    if found is None:
+        error = f"Unable to find instrumentation info for: ComponentInfo{{{component}}}"
+    else:
+        error = (f"Not supported: the simulated device cannot run APK code, so instrumentation "
+                 f"{component} cannot start (listing it works: pm list instrumentation)")
+    await ctx.out(f"INSTRUMENTATION_STATUS: id=ActivityManagerService\nINSTRUMENTATION_STATUS: Error={error}\n"
+                  "INSTRUMENTATION_STATUS_CODE: -1\n")
+    await ctx.err(f"android.util.AndroidException: INSTRUMENTATION_FAILED: {component}\n")
+    return 1
 
 
 async def am_startservice(ctx: CommandContext, args: Args) -> int:
@@ -242,13 +265,15 @@ USAGE = """Activity manager (activity) commands:
       Kill all background processes associated with the given application.
   broadcast [--user <USER_ID> | all | current] <INTENT>
       Send a broadcast Intent.
+  instrument [-r] [-e <NAME> <VALUE>] [-w] <COMPONENT>
+      Start an Instrumentation (not supported on the simulated device: it cannot run APK code).
 """
 
 SUBCOMMANDS = {
     "start": am_start, "start-activity": am_start, "broadcast": am_broadcast,
     "startservice": am_startservice, "start-service": am_startservice,
     "start-foreground-service": am_startservice, "startforegroundservice": am_startservice,
-    "force-stop": am_force_stop, "kill": am_kill,
+    "force-stop": am_force_stop, "kill": am_kill, "instrument": am_instrument,
 }
 
 

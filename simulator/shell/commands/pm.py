@@ -1,18 +1,26 @@
-"""``pm`` (list packages, path, clear, dump, grant) and ``monkey -p PKG ... 1`` (uiautomator2's app_start).
+"""``pm`` (list, path, install, uninstall, clear, dump, grant) and ``monkey -p PKG ... 1`` (app_start).
 
-Package data comes from the profile's [[packages]]; ``pm dump`` shares ``dumpsys package``'s text so the
-harness reads WMPF's versionName/versionCode the same way from either.
+Packages are the profile's [[packages]] plus what ``adb install`` added (:mod:`simulator.android.packages`);
+``pm dump`` shares ``dumpsys package``'s text so the harness reads WMPF's versionName/versionCode the same
+way from either. ``pm install`` takes a device path or, with ``-S SIZE`` and no path, the APK on stdin (the
+streamed install ``cmd package install -S SIZE`` / ``abb_exec:package install -S SIZE``).
 """
 
 from __future__ import annotations
 
+from simulator.android import packages
 from simulator.android.dumps import package_dump
 from simulator.android.system import AndroidSystem
+from simulator.fs import FsError
 from simulator.shell.api import CommandContext, command
 
 PM_USAGE = """Package manager (package) commands:
-  list packages [-f] [-d] [-e] [-s] [-3] [-i] [-l] [-u] [-U] [--uid UID] [--user USER_ID] [FILTER]
+  list packages [-f] [-d] [-e] [-s] [-3] [-i] [-l] [-u] [-U] [--show-versioncode] [--uid UID]
+      [--user USER_ID] [FILTER]
+  list instrumentation [-f] [TARGET-PACKAGE]
   path [--user USER_ID] PACKAGE
+  install [-r] [-t] [-d] [-g] [-i PACKAGE] [--user USER_ID] [-S BYTES] [PATH|-]
+  uninstall [-k] [--user USER_ID] PACKAGE
   dump PACKAGE
   clear [--user USER_ID] PACKAGE
   grant [--user USER_ID] PACKAGE PERMISSION
@@ -20,7 +28,9 @@ PM_USAGE = """Package manager (package) commands:
 """
 
 
-def _positional(args: list[str], with_value: tuple[str, ...] = ("--user", "--uid")) -> tuple[list[str], dict]:
+def _positional(args: list[str], with_value: tuple[str, ...] = ("--user", "--uid", "-i", "-S", "--install-reason",
+                                                               "--originating-uri", "--referrer", "-p")
+                ) -> tuple[list[str], dict]:
     flags: dict[str, str | bool] = {}
     rest: list[str] = []
     i = 0
@@ -39,13 +49,16 @@ def _positional(args: list[str], with_value: tuple[str, ...] = ("--user", "--uid
 
 
 async def pm_list(ctx: CommandContext, args: list[str]) -> int:
+    if args and args[0] == "instrumentation":
+        return await pm_list_instrumentation(ctx, args[1:])
     if not args or args[0] != "packages":
         what = args[0] if args else ""
-        if what in ("features", "libraries", "permission-groups", "instrumentation", "users"):
+        if what in ("features", "libraries", "permission-groups", "users"):
             return 0
         await ctx.err(f"Error: unknown list type '{what}'\n")
         return 255
-    rest, flags = _positional(args[1:])
+    rest, flags = _positional([a for a in args[1:] if a != "-i"])
+    flags.update({"-i": True} if "-i" in args[1:] else {})
     system: AndroidSystem = ctx.device.android
     name_filter = rest[0] if rest else None
     lines = []
@@ -59,10 +72,13 @@ async def pm_list(ctx: CommandContext, args: list[str]) -> int:
         if "--uid" in flags and str(spec.uid) != flags["--uid"]:
             continue
         line = "package:" + (f"{system.apk_path(name)}={name}" if flags.get("-f") else name)
+        if flags.get("--show-versioncode"):
+            line += f" versionCode:{spec.version_code}"
         if flags.get("-U"):
             line += f" uid:{spec.uid}"
         if flags.get("-i"):
-            line += "  installer=null"
+            meta = system.package_meta.get(name)
+            line += f"  installer={(meta and meta.installer) or 'null'}"
         lines.append(line + "\n")
     await ctx.out("".join(lines))
     return 0
@@ -107,16 +123,79 @@ async def pm_grant(ctx: CommandContext, args: list[str]) -> int:
     return 0
 
 
-async def pm_unsupported(ctx: CommandContext, args: list[str]) -> int:
-    await ctx.out("Failure [INSTALL_FAILED_INTERNAL_ERROR: the simulated device's packages come from its "
-                  "profile ([[packages]])]\n")
-    return 1
+async def pm_list_instrumentation(ctx: CommandContext, args: list[str]) -> int:
+    rest, flags = _positional(args)
+    system: AndroidSystem = ctx.device.android
+    lines = []
+    for package, inst in packages.instrumentations(system, rest[0] if rest else None):
+        where = f"{system.apk_path(package)}=" if flags.get("-f") else ""
+        short = inst.name[len(package):] if inst.name.startswith(package + ".") else inst.name
+        lines.append(f"instrumentation:{where}{package}/{short} (target={inst.target})\n")
+    await ctx.out("".join(lines))
+    return 0
+
+
+async def pm_install(ctx: CommandContext, args: list[str]) -> int:
+    rest, flags = _positional(args)
+    size_text = flags.get("-S")
+    if isinstance(size_text, str):
+        if not size_text.isdigit():
+            await ctx.err(f"Error: invalid size: {size_text}\n")
+            return 1
+        data = await _read_exactly(ctx, int(size_text))
+        if len(data) != int(size_text):
+            await ctx.out(f"Failure [INSTALL_FAILED_INTERNAL_ERROR: expected {size_text} bytes on stdin, "
+                          f"got {len(data)}]\n")
+            return 1
+    elif rest and rest[-1] != "-":
+        try:
+            data = ctx.device.fs.read_file(ctx.path(rest[-1]))
+        except FsError:
+            await ctx.err(f"Error: Unable to open file: {rest[-1]}\n"
+                          "Consider using a file under /data/local/tmp/\n"
+                          f"Error: Can't open file: {rest[-1]}\n"
+                          "Exception occurred while executing 'install':\n"
+                          f"java.lang.IllegalArgumentException: Error: Can't open file: {rest[-1]}\n")
+            return 1
+    else:
+        await ctx.err("Error: must either specify a package size or an APK file\n")
+        return 1
+    try:
+        packages.install(ctx.device.android, data, allow_downgrade=bool(flags.get("-d")),
+                         allow_test=bool(flags.get("-t")),
+                         installer=flags["-i"] if isinstance(flags.get("-i"), str) else None)
+    except packages.InstallFailure as exc:
+        await ctx.out(f"{exc}\n")
+        return 1
+    await ctx.out("Success\n")
+    return 0
+
+
+async def _read_exactly(ctx: CommandContext, size: int) -> bytes:
+    parts: list[bytes] = []
+    got = 0
+    while got < size:
+        chunk = await ctx.stdin.read(min(65536, size - got))
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
+
+
+async def pm_uninstall(ctx: CommandContext, args: list[str]) -> int:
+    rest, flags = _positional(args)
+    if not rest:
+        await ctx.err("Error: package name not specified\n")
+        return 1
+    result = packages.uninstall(ctx.device.android, rest[0], keep_data=bool(flags.get("-k")))
+    await ctx.out(result + "\n")
+    return 0 if result == "Success" else 1
 
 
 PM_SUBCOMMANDS = {
     "list": pm_list, "path": pm_path, "clear": pm_clear, "dump": pm_dump, "grant": pm_grant,
-    "revoke": pm_grant, "install": pm_unsupported, "install-create": pm_unsupported,
-    "uninstall": pm_unsupported,
+    "revoke": pm_grant, "install": pm_install, "uninstall": pm_uninstall,
 }
 
 

@@ -9,10 +9,11 @@ drifting clock, ``ps``/``pidof`` show simulated pids, ``kill`` reaches the owner
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 import time
 
+from simulator.android import hardware
+from simulator.android.properties import check_setprop
 from simulator.processes import SIGNALS, Process
 from simulator.shell.api import CommandContext, command
 from simulator.shell.options import Options, UsageError, parse
@@ -68,17 +69,51 @@ async def date(ctx: CommandContext) -> int:
         except ValueError:
             return await ctx.fail(f"bad date '{when}'")
     fmt = DEFAULT_DATE_FORMAT
+    new_time = opts.value("s")
     for operand in opts.operands:
         if operand.startswith("+"):
             fmt = operand[1:]
         else:
+            new_time = operand
+    if new_time is not None:
+        if ctx.uid != 0:
             return await ctx.fail("cannot set date: Operation not permitted")
-    if opts.value("s") is not None:
-        return await ctx.fail("cannot set date: Operation not permitted")
+        wanted = _parse_set_time(new_time)
+        if wanted is None:
+            return await ctx.fail(f"bad date '{new_time}'")
+        clock = ctx.device.clock
+        clock.offset_s += (wanted - clock.wall_ns()) / 1e9
+        wall_ns = wanted
     if "R" in opts:
         fmt = "%a, %d %b %Y %H:%M:%S %z"
     await ctx.out(format_date(fmt, wall_ns) + "\n")
     return 0
+
+
+def _parse_set_time(text: str) -> int | None:
+    """``date -s`` forms: ``@EPOCH``, ``YYYY-MM-DD hh:mm[:ss]``, ``MMDDhhmm[[CC]YY][.ss]`` (UTC)."""
+    import calendar
+
+    if text.startswith("@"):
+        try:
+            return int(float(text[1:]) * 1e9)
+        except ValueError:
+            return None
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            return calendar.timegm(time.strptime(text, fmt)) * 1_000_000_000
+        except ValueError:
+            continue
+    m = re.fullmatch(r"(\d\d)(\d\d)(\d\d)(\d\d)(\d{2}|\d{4})?(?:\.(\d\d))?", text)
+    if m is None:
+        return None
+    month, day, hour, minute, year, sec = m.groups()
+    now = time.gmtime()
+    year_n = now.tm_year if year is None else int(year) if len(year) == 4 else 2000 + int(year)
+    try:
+        return calendar.timegm((year_n, int(month), int(day), int(hour), int(minute), int(sec or 0))) * 10**9
+    except (ValueError, OverflowError):
+        return None
 
 
 # -- properties -------------------------------------------------------------------------------------
@@ -98,16 +133,19 @@ async def getprop(ctx: CommandContext) -> int:
 
 @command("setprop")
 async def setprop(ctx: CommandContext) -> int:
+    """property_service's rules (:func:`simulator.android.properties.check_setprop`): ro.* once, root-only
+    families, 91-character values; a refusal is toybox's message, and what is set lives until reboot unless
+    it is persist.*."""
     if len(ctx.args) != 2:
         await ctx.err("usage: setprop NAME VALUE\n")
         return 1
     name, value = ctx.args
-    props = ctx.device.props
-    read_only = name.startswith("ro.") and props.get(name, "") != ""
-    if read_only or not re.fullmatch(r"[A-Za-z0-9_.\-@:]+", name) or (len(value) > 91 and not name.startswith("ro.")):
+    device = ctx.device
+    if not check_setprop(device.props, name, value, ctx.uid):
         await ctx.err(f"Failed to set property '{name}' to '{value}'.\nSee dmesg for error reason.\n")
         return 1
-    props[name] = value
+    device.props[name] = value
+    device.props_set_at_runtime.add(name)
     return 0
 
 
@@ -180,7 +218,8 @@ async def uptime(ctx: CommandContext) -> int:
     hours, minutes = rest // 3600, rest % 3600 // 60
     span = (f"{days} day{'s' if days != 1 else ''}, " if days else "") + (
         f"{hours:2d}:{minutes:02d}" if hours else f"{minutes} min")
-    await ctx.out(f" {now} up {span},  0 users,  load average: 0.00, 0.00, 0.00\n")
+    one, five, fifteen = hardware.load_average(ctx.device)
+    await ctx.out(f" {now} up {span},  0 users,  load average: {one:.2f}, {five:.2f}, {fifteen:.2f}\n")
     return 0
 
 
@@ -209,21 +248,12 @@ async def sleep(ctx: CommandContext) -> int:
 
 
 # -- processes --------------------------------------------------------------------------------------
-def _stable(proc: Process, salt: str, lo: int, hi: int) -> int:
-    digest = hashlib.blake2b(f"{proc.name}/{salt}".encode(), digest_size=4).digest()
-    return lo + int.from_bytes(digest, "little") % (hi - lo)
-
-
 def _vsz(proc: Process) -> int:
-    if proc.uid >= 10000 or proc.name in ("system_server", "zygote64", "com.android.systemui"):
-        return _stable(proc, "vsz", 14_000_000, 16_000_000)
-    return _stable(proc, "vsz", 10_700_000, 10_900_000)
+    return hardware.vsz_kb(proc)
 
 
 def _rss(proc: Process) -> int:
-    if proc.uid >= 10000 or proc.name in ("system_server", "com.android.systemui"):
-        return _stable(proc, "rss", 90_000, 260_000)
-    return _stable(proc, "rss", 2_500, 14_000)
+    return hardware.rss_kb(proc)
 
 
 def _wchan(proc: Process, self_pid: int) -> str:

@@ -23,8 +23,10 @@ async def wm(ctx: CommandContext) -> int:
         if not rest:
             pw, ph = system.physical_size
             text = f"Physical size: {pw}x{ph}\n"
-            if (screen.width, screen.height) != (pw, ph):
-                text += f"Override size: {screen.width}x{screen.height}\n"
+            # Both sizes are in the display's natural orientation, whatever its rotation now.
+            width, height = (screen.height, screen.width) if screen.rotation % 2 else (screen.width, screen.height)
+            if (width, height) != (pw, ph):
+                text += f"Override size: {width}x{height}\n"
             await ctx.out(text)
             return 0
         if rest[0] == "reset":
