@@ -23,6 +23,7 @@ from simulator.wmpf.scheduler import Scheduler
 from simulator.wmpf.service import BridgeNotFound
 
 if TYPE_CHECKING:
+    from simulator.android.field import FieldProfile
     from simulator.android.system import AndroidSystem
     from simulator.processes import Process
     from simulator.wmpf.config import HostAppConfig
@@ -94,6 +95,7 @@ class HostApp:
 
     service: WmpfClient
     miniprogram: CallPageLink
+    field: FieldProfile | None = None  # the device's [field] table: whether the ring shows over the lock screen
 
     def __init__(self, *, serial: str, android: AndroidSystem, recorder: Recorder, timing: Timing, faults: Faults,
                  config: HostAppConfig, miniprogram_appid: str, device_up: Callable[[], bool]) -> None:
@@ -307,13 +309,22 @@ class HostApp:
         if call is None or not self.alive:
             return
         android = self.android
+        woken = False
         if self.cfg.wake_screen and not android.screen.on:
             android.set_screen_power(True, reason="incoming_call")
+            woken = True
         android.launch(Intent(component=components.make(self.package, ".IncomingCallActivity")),
                        caller_uid=self.proc.uid if self.proc else 1000)
-        self.recorder.event("ring_shown", call.room_id,
-                            self.line("I", "IncomingCallActivity", f"show incoming call from {call.caller}"),
-                            ui="host")
+        locked = android.keyguard.locked
+        over_lock = self.field.show_when_locked if self.field is not None else True
+        # the ring is shown only when the incoming UI is on screen: not with the screen off, nor under the lock
+        if not android.screen.on or (locked and not over_lock):
+            self.recorder.event("ring_hidden", call.room_id,
+                                reason="screen off" if not android.screen.on else "behind the lock screen")
+        else:
+            self.recorder.event("ring_shown", call.room_id,
+                                self.line("I", "IncomingCallActivity", f"show incoming call from {call.caller}"),
+                                ui="host", screen_woken=woken or None, over_keyguard=locked or None)
         self._ring_timer = self.scheduler.later(self.timing.timer("host_ring_timeout_s"), self._ring_timeout)
 
     def _close_incoming(self) -> IncomingCall | None:
@@ -332,6 +343,7 @@ class HostApp:
         call = self._close_incoming()
         if call is None:
             return
+        self.android.keyguard.set(False)  # an answered call dismisses a non-secure lock screen
         self.recorder.event("answer_tapped", call.room_id,
                             self.line("I", "IncomingCallActivity", "answer clicked"), ui="host")
         self.log("I", TAG, "收到来电，正在打开小程序")

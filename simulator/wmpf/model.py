@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.android.system import SIGKILL_STATUS
 from simulator.wmpf.config import WMPF_PACKAGE, parse_call, parse_host_app, parse_wmpf
 from simulator.wmpf.faults import Faults, parse_faults
+from simulator.wmpf.field import FieldModel
 from simulator.wmpf.hostapp import HostApp
 from simulator.wmpf.miniprogram import Cloud, MiniProgram
 from simulator.wmpf.recorder import Recorder
@@ -58,6 +59,9 @@ class WmpfDevice:
                                    version=profile.package(WMPF_PACKAGE), device_up=lambda: self.device_up,
                                    host=self.host, miniprogram=self.miniprogram)
         self.host.connect(self.service, self.miniprogram)
+        # Doze, standby, network and screen conditions between the backend and WMPF (simulator.wmpf.field)
+        self.field = FieldModel(device, recorder, self.host_config.package)
+        self.host.field = self.field.profile
         device.android.attach_app(WMPF_PACKAGE, self.service)
         device.android.attach_app(self.host_config.package, self.host)
         device.on_boot.append(self._on_boot)
@@ -89,7 +93,8 @@ class WmpfDevice:
         return self.device_up and not self.faults.network_down
 
     def _on_boot(self, device: SimDevice) -> None:
-        self.recorder.event("device_booted", None)
+        self.field.reset()
+        self.recorder.event("device_booted", None, boot_completed=device.props.get("sys.boot_completed") == "1")
         if self.faults.screen_off:
             device.android.set_screen_power(False, reason="fault")
 
@@ -151,6 +156,7 @@ class WmpfDevice:
             "call": session.describe() if session is not None else None,
             "faults": self.faults.describe(),
             "media": self._media_describe(),
+            "field": self.field.describe(),
         }
 
     def _media_describe(self) -> dict[str, Any]:
