@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 import simulator
-from harness.adb_server import AdbServer
+from harness.device.adb_server import AdbServer
 from simulator.android.apk import Instrumentation, build_apk, manifest_element
 
 U2_APK = Path(str(resources.files("uiautomator2") / "assets" / "app-uiautomator.apk"))

@@ -14,7 +14,7 @@ from pathlib import Path
 import adbutils
 import pytest
 
-from harness.adb_server import AdbServer
+from harness.device.adb_server import AdbServer
 from tests.conftest import DEVICE_PORT, SimFactory
 from tests.fidelity_helpers import USER_PROFILE, Cli
 

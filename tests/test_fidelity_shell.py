@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.adb_server import AdbServer
+from harness.device.adb_server import AdbServer
 from tests.conftest import SimFactory
 from tests.fidelity_helpers import Cli
 

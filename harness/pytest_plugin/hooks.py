@@ -30,6 +30,8 @@ MARKERS = (
     "failure_proof: exists to prove a failure is caught; passes when the expected failure stage is reported",
     "recovery: kills WMPF and checks recovery",
     "series: places --calls calls and reports percentiles",
+    "field: one call under each field condition (--conditions): Doze, standby, screen off, boot, network...",
+    "soak: --soak-calls/--soak-hours calls on one device, its processes sampled between calls",
 )
 
 RUN_DIR_KEY = "wmpf_hil_run_dir"

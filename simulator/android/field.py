@@ -44,6 +44,9 @@ class FieldProfile(Schema):
     # deep idle: the first maintenance window opens this long after idle starts, then one every as long.
     # Android's first deep window comes after about an hour; shortened so a call can ring inside one.
     deep_maintenance_s: Annotated[float, check(lambda v: v > 0, "a positive number of seconds")] = 15.0
+    # on battery with the screen off this long, the device enters deep idle by itself (Android: about 30 min
+    # of inactivity, motion and location checks); 0 = never
+    auto_idle_after_s: Annotated[float, _SECONDS] = 1800.0
     # light idle (``dumpsys deviceidle step light``): windows come sooner
     light_maintenance_s: Annotated[float, check(lambda v: v > 0, "a positive number of seconds")] = 5.0
     # app standby applies only on battery (Android lifts it while charging), per bucket

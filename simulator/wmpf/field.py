@@ -70,6 +70,29 @@ class FieldModel:
         system.keyguard.listeners.append(self._keyguard_changed)
         self.network.listeners.append(self._network_changed)
         recorder.listeners.append(self._on_event)
+        self._auto_idle_timer: asyncio.TimerHandle | None = None
+
+    # -- Doze by itself: on battery, screen off, long enough ------------------------------------------------
+    def _watch_auto_idle(self) -> None:
+        """Check now and then (every 60 device seconds) whether the device would have dozed off by itself."""
+        if self.profile.auto_idle_after_s <= 0:
+            return
+        self.scheduler.cancel(self._auto_idle_timer)
+        self._auto_idle_timer = self.scheduler.later(self._wall(60.0), self._check_auto_idle)
+
+    def _check_auto_idle(self) -> None:
+        system = self.device.android
+        idle = system.idle
+        if self.device_up() and idle.enabled and not idle.forced and idle.deep == "ACTIVE" \
+                and not system.screen.on and not system.battery.plugged:
+            asleep_s = (self.device.clock.uptime_ns() - system.last_sleep_ns) / 1e9 / self.scale
+            if asleep_s >= self.profile.auto_idle_after_s:
+                idle.deep, idle.light = "IDLE", "IDLE"
+                idle.changed()
+        elif idle.deep == "IDLE" and not idle.forced and (system.screen.on or system.battery.plugged):
+            idle.deep, idle.light = "ACTIVE", "ACTIVE"  # the user is back (or the charger): Doze ends
+            idle.changed()
+        self._watch_auto_idle()
 
     def now_s(self) -> float:
         """Device time in unscaled seconds: what the profile's seconds are measured in."""
@@ -175,11 +198,13 @@ class FieldModel:
             self.wmpf_leak.one_call(self.device.processes, android.process_of(WMPF_PACKAGE))
 
     def reset(self) -> None:
-        """The device rebooted: held pushes are gone with the kernel's sockets; Doze and standby start over."""
+        """The device (re)booted: held pushes are gone with the kernel's sockets; the auto-Doze watch starts."""
         self.scheduler.cancel_all()
+        self._auto_idle_timer = None
         for push in self.held:
             self.recorder.event("push_dropped", push.room_id, reason="device rebooted while the push was held")
         self.held.clear()
+        self._watch_auto_idle()
 
     def describe(self) -> dict[str, Any]:
         android = self.device.android
