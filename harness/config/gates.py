@@ -14,6 +14,10 @@ File format (``fixtures/gates/default.toml`` is the default set)::
     [failures]
     product = 0                 # failed calls, failure-proof scenarios' expected failures not counted
     lab_error = 2
+    [soak]                      # growth per hundred calls over a soak (least-squares slope, one pid's stretch)
+    pss_kb_per_100_calls = 4096 # of the WMPF and host-app processes (dumpsys meminfo TOTAL PSS)
+    threads_per_100_calls = 2
+    fd_size_per_100_calls = 64  # /proc/PID/status FDSize
     [baseline]                  # used with --baseline RESULTS
     tolerance_pct = 20          # a stat more than 20 % slower than the baseline's is a regression...
     min_delta_ms = 20           # ...and more than 20 ms slower (noise floor for millisecond latencies)
@@ -34,6 +38,9 @@ from harness.errors import ConfigError
 from harness.results.records import LATENCIES
 
 STATS = ("p50", "p90", "p99", "max")
+# [soak] key -> the sampled metric it limits (harness.results.soak.METRICS)
+SOAK_GATES = {"pss_kb_per_100_calls": "pss_kb", "rss_kb_per_100_calls": "rss_kb",
+              "threads_per_100_calls": "threads", "fd_size_per_100_calls": "fd_size"}
 DEFAULT_GATES = FIXTURES_DIR / "gates" / "default.toml"
 
 
@@ -59,6 +66,7 @@ class Gates:
     recovery_max_ms: float | None = None
     product_failures: int | None = None
     lab_errors: int | None = None
+    soak: dict[str, float] = field(default_factory=dict)  # {metric: limit of growth per 100 calls}
     baseline: BaselinePolicy = field(default_factory=BaselinePolicy)
 
 
@@ -84,7 +92,7 @@ def _unknown(source: str, prefix: str, keys: set[str], known: tuple[str, ...]) -
 
 
 def parse_gates(data: dict[str, Any], source: str) -> Gates:
-    _unknown(source, "", set(data), ("latency", "recovery", "failures", "baseline"))
+    _unknown(source, "", set(data), ("latency", "recovery", "failures", "soak", "baseline"))
     gates = Gates(source)
     for name, limits in _table(source, "latency", data.get("latency", {})).items():
         if name not in LATENCIES:
@@ -102,6 +110,9 @@ def parse_gates(data: dict[str, Any], source: str) -> Gates:
         gates.product_failures = int(_number(source, "failures.product", failures["product"], integer=True))
     if "lab_error" in failures:
         gates.lab_errors = int(_number(source, "failures.lab_error", failures["lab_error"], integer=True))
+    soak = _table(source, "soak", data.get("soak", {}))
+    _unknown(source, "soak.", set(soak), tuple(SOAK_GATES))
+    gates.soak = {SOAK_GATES[key]: _number(source, f"soak.{key}", value) for key, value in soak.items()}
     base = _table(source, "baseline", data.get("baseline", {}))
     _unknown(source, "baseline.", set(base), ("tolerance_pct", "min_delta_ms", "stats", "tolerance_pct_by_latency"))
     policy = gates.baseline

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from harness.report.field import field_html
 from harness.report.model import CallView, LatencyStats, RunReport
 from harness.report.svg import cdf_svg, esc, histogram_svg, waterfall_svg
 from harness.results.stats import PERCENTILES
@@ -171,6 +172,7 @@ def summary_html(report: RunReport, verdict: Verdict | None = None) -> str:
             + counts_html(report) + verdict_html(verdict)
             + "<h3>Latencies (passed calls)</h3>" + latency_table_html(report.latencies)
             + plots_html(report.latencies)
+            + field_html(report)
             + "<h3>Devices</h3>" + devices_html(report) + failures_html(report)
             + (f"<h3>Results files</h3><ul>{sources}</ul>" if sources else "") + "</section>")
 
