@@ -142,10 +142,6 @@ def test_every_condition_runs_and_lost_calls_fail_at_the_stage_the_truth_shows(p
     assert "push_to_ring p50 by condition" in table
 
 
-def _profile_with(text: str, table: str) -> str:
-    return text + "\n" + table + "\n"
-
-
 def test_a_thousand_call_soak_passes_the_leak_gate_with_its_plots(pytester: pytest.Pytester) -> None:
     result = _pytest(pytester, "soak", "--sim-time-scale", "0.002", "--soak-calls", "1000",
                      "--gates", str(REPO / "fixtures" / "gates" / "default.toml"), "--html=run/report.html",
@@ -162,7 +158,9 @@ def test_a_thousand_call_soak_passes_the_leak_gate_with_its_plots(pytester: pyte
 
 def test_the_leak_gate_fires_on_a_leaking_host_app(pytester: pytest.Pytester) -> None:
     profile = pytester.path / "leaky.toml"
-    profile.write_text(_profile_with(TABLET.read_text(), "[leak]\nhost_app_kb_per_call = 512\n"))
+    text = TABLET.read_text()
+    assert "\nhost_app_kb_per_call = 0\n" in text
+    profile.write_text(text.replace("\nhost_app_kb_per_call = 0\n", "\nhost_app_kb_per_call = 512\n"))
     result = _pytest(pytester, "soak", "--sim-time-scale", "0.002", "--soak-calls", "120", "--sim-profile",
                      str(profile), "--gates", str(REPO / "fixtures" / "gates" / "default.toml"), port_slot=2,
                      timeout=300)
