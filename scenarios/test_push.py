@@ -1,5 +1,6 @@
 """Malformed pushes are ignored: the app logs why, nothing rings, and the next real call still does; any caller
-name reaches the screen intact and runs nothing on the device, by every route the app offers.
+name reaches the screen intact and runs nothing on the device, by every route the app offers. "Intact" includes
+its glyphs: a name drawn as missing-glyph boxes (a device without a CJK font) fails (:mod:`harness.device.glyphs`).
 
 Pushes go in by the debug build's broadcast (the app profile's ``[broadcast]``) and, when the phone API has
 a control endpoint, through WMPF's own push channel.
@@ -14,6 +15,7 @@ from harness.call.rig import Rig
 from harness.callers.injectors import BroadcastInjector
 from harness.callers.lab_faults import LabFaults
 from harness.config.push_fixtures import Caller, callers, malformed_pushes
+from harness.device import glyphs
 from harness.errors import WaitTimeout
 from harness.results.records import Outcome
 
@@ -72,8 +74,11 @@ def test_caller_name_is_shown_intact_and_runs_nothing(call: CallDriver, caller: 
     with call.call() as c:
         c.place(caller_name=name, via=route)
         ring = c.wait_ring()
+        shown = glyphs.check_on_screen(rig.session, name)  # while it rings: the element and a screenshot
+        c.record.extra["caller_glyphs"] = shown.describe()
         c.decline()
     assert c.record.outcome is Outcome.PASSED, c.record.error
+    assert not shown.missing, f"the caller name shows as missing glyphs: {shown.describe()}"
     if "caller" in ring.data:  # the profile's ring pattern names the caller; logcat splits lines at newlines
         assert ring.data["caller"] == name.split("\n")[0]
     assert _canaries(rig) == "end", "a caller name ran a command on the device"

@@ -36,7 +36,7 @@ def adb29_server(tmp_path_factory: pytest.TempPathFactory, adb_server: AdbServer
     """Debian's adb 29 as a second isolated server, for tests that run with both adb versions the lab meets."""
     if not Path(DEBIAN_ADB).exists():
         if os.environ.get("CI"):
-            pytest.fail("Debian's adb 29 is missing at /usr/bin/adb: .ci/run should have installed package 'adb'")
+            pytest.fail("Debian's adb 29 is missing at /usr/bin/adb: make deps installs package 'adb'")
         pytest.skip("Debian's adb 29 is not installed at /usr/bin/adb (apt-get install adb)")
     server = AdbServer(free_server_port(adb_server.port + 1), adb_path=DEBIAN_ADB,
                        home=tmp_path_factory.mktemp("adb29home"))

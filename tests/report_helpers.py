@@ -25,7 +25,7 @@ BOXES_JS = """JSON.stringify({
 def chromium() -> Iterator[Chromium]:
     if find_chromium() is None:
         if os.environ.get("CI"):
-            pytest.fail("chromium is missing: .ci/run installs Debian's chromium")
+            pytest.fail("chromium is missing: make deps installs Debian's chromium")
         pytest.skip("chromium not installed (apt-get install -y chromium)")
     with Chromium() as browser:
         yield browser

@@ -20,11 +20,9 @@ from pathlib import Path
 import pytest
 
 import simulator
-from harness.device.adb_server import AdbServer
+from harness.device.adb_server import AdbServer, free_server_port
 from simulator.streams import ByteReader, ByteWriter
 from tests.conftest import DEVICE_PORT, SimFactory
-
-FORWARD_PORTS = iter(range(DEVICE_PORT + 900, DEVICE_PORT + 1000))
 
 
 @dataclass
@@ -191,7 +189,7 @@ def test_forward_reaches_device_service(cli: Cli) -> None:
 
     cli.sim.call(lambda: device.services.close(7100))
     cli.sim.call(lambda: device.services.listen(7100, upper_echo))
-    local = next(FORWARD_PORTS)
+    local = free_server_port(DEVICE_PORT + 900, span=100)  # a port someone else holds is skipped
     assert cli.adb("forward", f"tcp:{local}", "tcp:7100").returncode == 0
     try:
         with socket.create_connection(("127.0.0.1", local), timeout=10) as sock:

@@ -18,7 +18,7 @@ from simulator.media import stun
 from simulator.media.pcap import GLOBAL_HEADER, PacketFormatter
 from simulator.media.synth import DEVICE, RELAY, synthesize_call
 
-pytestmark = pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed (.ci/run installs it)")
+pytestmark = pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is missing (make deps installs it)")
 
 
 @pytest.fixture(scope="module")

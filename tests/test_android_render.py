@@ -18,4 +18,4 @@ def test_cjk_caller_names_render_as_distinct_glyphs() -> None:
     assert zhang.getbbox() is not None, "张 drew nothing"
     # Without a CJK font every Chinese character is the same 'missing glyph' box.
     assert ImageChops.difference(zhang, san).getbbox() is not None, (
-        "张 and 三 render identically: no CJK font (install fonts-wqy-microhei; .ci/run does)")
+        "张 and 三 render identically: no CJK font (install fonts-wqy-microhei; make deps does)")

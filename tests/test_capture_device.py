@@ -19,7 +19,7 @@ from harness.errors import ConfigError
 from harness.results.records import CallRecord, EventStamp, Outcome, Stage
 from tests.media_helpers import connect_call, hang_up, media_profile, media_state
 
-pytestmark = pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed (.ci/run installs it)")
+pytestmark = pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is missing (make deps installs it)")
 
 DEVICE_CAPTURE = CaptureConfig(mode="device", interface="any", filter="udp")
 

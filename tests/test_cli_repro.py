@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+import socket
 import subprocess
 import sys
 
 import pytest
 
+from simulator.ports import candidate_ports
 from tests.conftest import ADB_PORT, DEVICE_PORT
 
 CLI = [sys.executable, "-m", "harness.cli"]
@@ -41,11 +44,24 @@ def test_inject_refuses_a_bad_app_profile_naming_it(tmp_path) -> None:
 
 
 def test_devices_lists_the_simulated_device_with_wmpf_state() -> None:
-    proc = run_cli("devices", *TARGET, "--json")
+    """The device takes the first free port from --sim-base-port: the base is held here, so it is a later one."""
+    base = DEVICE_PORT + 1500
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", base))
+        holder.listen()
+    except OSError:
+        pass  # another process holds it already: held either way
+    try:
+        proc = run_cli("devices", *TARGET, "--json")
+    finally:
+        holder.close()
     assert proc.returncode == 0, proc.stderr
     rows = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
     assert len(rows) == 1
     row = rows[0]
-    assert row["serial"] == f"127.0.0.1:{DEVICE_PORT + 1500}" and row["state"] == "device"
+    port = re.fullmatch(r"127\.0\.0\.1:(\d+)", row["serial"])
+    assert port is not None and int(port[1]) in candidate_ports(base + 1)[:100], row["serial"]  # not ephemeral
+    assert row["state"] == "device"
     assert row["model"] == "WMPF Learning Tablet T10" and row["wmpf"].startswith("running (pid ")
     assert row["wmpf_version"]

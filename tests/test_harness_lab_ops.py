@@ -44,9 +44,13 @@ def test_retries_are_counted_and_budgets_end_in_lab_errors() -> None:
 
 
 def test_unknown_device_stays_gone(adb_server) -> None:
-    session = DeviceSession("127.0.0.1:27999", adb_port=adb_server.port)
-    with pytest.raises(DeviceGoneError, match="stayed unreachable"):
-        ensure_online(session, LabRetry(budget_s=1.5, max_attempts=2, initial_wait_s=0.05))
+    import socket
+
+    with socket.socket() as closed:  # bound, never listening: a port nothing can answer on while the test runs
+        closed.bind(("127.0.0.1", 0))
+        session = DeviceSession(f"127.0.0.1:{closed.getsockname()[1]}", adb_port=adb_server.port)
+        with pytest.raises(DeviceGoneError, match="stayed unreachable"):
+            ensure_online(session, LabRetry(budget_s=1.5, max_attempts=2, initial_wait_s=0.05))
 
 
 def test_dropped_link_comes_back(make_sim, adb_server) -> None:

@@ -7,6 +7,8 @@ A screen that is off, or shows nothing, is black, like a real panel.
 Fonts: DejaVu Sans from Debian's fonts-dejavu-core when present, else Pillow's bundled FreeType font
 (Pillow >= 10.1). Chinese text (caller names) needs a CJK font; the first of :data:`CJK_FONTS` found is
 used, and without one CJK characters draw as boxes (install fonts-noto-cjk or fonts-wqy-microhei).
+``$WMPF_SIM_CJK_FONTS`` (colon-separated paths) replaces that list; set it empty to play a device without a
+CJK font, whose caller names show as boxes (how tests prove the harness's missing-glyph check).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ CJK_FONTS = (
     "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
     "/usr/share/fonts/truetype/arphic/uming.ttc",
 )
+CJK_FONTS_ENV = "WMPF_SIM_CJK_FONTS"
 PADDING = 12
 PNG_COMPRESS_LEVEL = 1  # flat UI images compress well even at level 1, and 6 costs ~4x the time
 RAW_FORMAT_RGBA_8888 = 1
@@ -45,10 +48,21 @@ def _first_existing(paths: tuple[str, ...]) -> str | None:
     return next((p for p in paths if os.path.exists(p)), None)
 
 
-@functools.lru_cache(maxsize=64)
+def cjk_fonts() -> tuple[str, ...]:
+    """The CJK fonts to look for: :data:`CJK_FONTS`, or ``$WMPF_SIM_CJK_FONTS`` when set (read at each use)."""
+    override = os.environ.get(CJK_FONTS_ENV)
+    if override is None:
+        return CJK_FONTS
+    return tuple(p for p in override.split(":") if p)
+
+
 def font(size: int, cjk: bool = False) -> Font:
-    path = _first_existing(CJK_FONTS) if cjk else None
-    path = path or _first_existing(LATIN_FONTS)
+    return _font(size, _first_existing(cjk_fonts()) if cjk else None)
+
+
+@functools.lru_cache(maxsize=64)
+def _font(size: int, cjk_path: str | None) -> Font:
+    path = cjk_path or _first_existing(LATIN_FONTS)
     if path is not None:
         return ImageFont.truetype(path, size)
     try:
@@ -58,7 +72,7 @@ def font(size: int, cjk: bool = False) -> Font:
 
 
 def has_cjk_font() -> bool:
-    return _first_existing(CJK_FONTS) is not None
+    return _first_existing(cjk_fonts()) is not None
 
 
 def _is_cjk(text: str) -> bool:
