@@ -37,6 +37,7 @@ SYSTEM_PROCESSES = (
 
 class DeviceState(enum.Enum):
     ONLINE = "device"
+    SHUTTING_DOWN = "shutting down"  # adb reboot: existing links still work, new ones are refused
     BOOTING = "booting"
     OFF = "off"
 
@@ -64,6 +65,8 @@ class SimDevice:
         self.shell = Shell(self)
         self.android = AndroidSystem(self)
         mount_kernel_fs(self)  # /proc and /sys, generated from the device on every read
+        if self.props.get("ro.debuggable") != "1":
+            self.fs.remove("/system/bin/su")  # user builds ship without su
         self.state = DeviceState.OFF
         self.links: set[Link] = set()
         self.link_blocked = False  # a fault: the device's network link is down
@@ -130,6 +133,7 @@ class SimDevice:
         if self.state is not DeviceState.ONLINE or self._rebooting:
             return
         self._rebooting = True
+        self.state = DeviceState.SHUTTING_DOWN
         self.props["sys.shutdown.requested"] = "1" + (reason or "reboot")
         system_pid = next((p.pid for p in self.processes.by_name("system_server")), 0)
         self.logcat.log("I", "ShutdownThread", f"Rebooting, reason: {reason or 'null'}", pid=system_pid,
@@ -154,6 +158,8 @@ class SimDevice:
 
     def restart_adbd(self, *, root: bool) -> None:
         """``adb root``/``adb unroot``: adbd exits (every link drops) and comes back as uid 0 or 2000."""
+        if self.adbd.restarting:
+            return
         self.adbd.restarting = True
         self.props["service.adb.root"] = "1" if root else "0"
         loop = asyncio.get_running_loop()

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from harness.device.adb_server import AdbServer
+from simulator.android.apk import Element, build_apk
+from tests import apk_builder
 from tests.conftest import SimFactory
 from tests.fidelity_helpers import U2_APK, Cli, make_apk
 
@@ -130,3 +132,44 @@ def test_adbutils_install_and_uninstall(cli: Cli, tmp_path: Path) -> None:
     assert device.app_info(PKG).version_name == "1.3"
     device.uninstall(PKG)
     assert PKG not in device.list_packages()
+
+
+def test_apk_with_utf8_manifest_and_v2_signing_block(cli: Cli, tmp_path: Path) -> None:
+    """An APK laid out like aapt2 + apksigner make them (UTF-8 string pool, names only in the resource map,
+    APK Signing Block), written by an encoder independent of the simulator's."""
+    package = "com.example.utf8"
+    cli.adb("uninstall", package)
+    path = tmp_path / "utf8.apk"
+    path.write_bytes(apk_builder.apk(package, 12, "1.2-beta"))
+    result = cli.adb("install", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    dump = cli.shell(f"dumpsys package {package}")
+    assert "versionCode=12 minSdk=21 targetSdk=33" in dump and "versionName=1.2-beta" in dump
+    launched = cli.adb("shell", f"monkey -p {package} -c android.intent.category.LAUNCHER 1")
+    assert launched.returncode == 0 and "Events injected: 1" in launched.stdout
+    assert f"{package}/.Main" in cli.shell("dumpsys activity top")  # a plain window: its code does not run
+    assert cli.adb("uninstall", package).stdout == "Success\n"
+
+
+def test_install_multiple_with_a_split(cli: Cli, tmp_path: Path) -> None:
+    _clean(cli)
+    base = make_apk(tmp_path, with_instrumentation=False, name="base.apk")
+    split = tmp_path / "split_config.xxhdpi.apk"
+    split.write_bytes(build_apk(Element("manifest", {"package": PKG, "split": "config.xxhdpi", "versionCode": 3})))
+    result = cli.adb("install-multiple", str(base), str(split))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Success" in result.stdout
+    paths = cli.shell(f"pm path {PKG}").splitlines()
+    assert len(paths) == 2 and paths[0].endswith("/base.apk") and paths[1].endswith("/split_config.xxhdpi.apk")
+    lone_split = cli.adb("install-multiple", str(split))
+    assert lone_split.returncode != 0 and "INSTALL_FAILED_INVALID_APK" in lone_split.stdout + lone_split.stderr
+
+
+def test_disable_user_and_enable(cli: Cli, tmp_path: Path) -> None:
+    _clean(cli)
+    assert cli.adb("install", str(make_apk(tmp_path))).returncode == 0
+    assert cli.shell(f"pm disable-user --user 0 {PKG}") == f"Package {PKG} new state: disabled-user\n"
+    assert cli.shell("pm list packages -d") == f"package:{PKG}\n"
+    assert PKG not in cli.shell("pm list packages -e")
+    assert cli.shell(f"pm enable {PKG}") == f"Package {PKG} new state: enabled\n"
+    assert cli.shell("pm list packages -d") == ""

@@ -160,6 +160,8 @@ def test_dumpsys_services(cli: Cli) -> None:
     assert cli.shell("dumpsys deviceidle get deep") == "IDLE\n"
     assert "mDeviceIdleMode=true" in cli.shell("dumpsys power")
     assert cli.shell("dumpsys deviceidle unforce") == "Light state: ACTIVE, deep state: ACTIVE\n"
+    gfx = cli.shell("dumpsys gfxinfo com.tencent.wmpf")
+    assert "** Graphics info for pid" in gfx and "Janky frames: 0 (0.00%)" in gfx
 
 
 def test_adb_bugreport_zip_layout(cli: Cli, tmp_path: Path) -> None:
@@ -178,3 +180,13 @@ def test_adb_bugreport_zip_layout(cli: Cli, tmp_path: Path) -> None:
     assert cli.adb("shell", "bugreportz -v").stderr == "bugreportz version 1.2\n"
     plain = cli.adb("shell", "bugreport")
     assert "Flat (text file, non-zipped) bugreports are deprecated" in plain.stderr
+
+
+def test_unsupported_answers(cli: Cli) -> None:
+    """The published 'Not supported' rows: what a tool gets instead."""
+    missing = cli.adb("shell", "screenrecord /sdcard/x.mp4")
+    assert missing.returncode == 127 and "screenrecord: not found" in missing.stderr
+    assert "No such file or directory" in cli.adb("shell", "ls /proc/self").stderr
+    usb = cli.adb("usb")
+    assert usb.returncode != 0 and "closed" in usb.stdout + usb.stderr
+    assert cli.state() == "device"

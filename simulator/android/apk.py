@@ -81,6 +81,7 @@ class ApkInfo:
     instrumentations: tuple[Instrumentation, ...] = ()
     input_methods: tuple[str, ...] = ()  # service classes with the android.view.InputMethod action
     launcher_activity: str | None = None
+    split: str | None = None  # a split APK's name (``<manifest split="config.xxhdpi">``); None for a base APK
 
 
 # -- reading ------------------------------------------------------------------------------------------
@@ -211,6 +212,7 @@ def manifest_info(manifest: Element) -> ApkInfo:
         target_sdk=target_sdk if isinstance(target_sdk, int) else 1,
         test_only=app.attrs.get("testOnly") is True, instrumentations=instrumentations,
         input_methods=tuple(input_methods), launcher_activity=launcher,
+        split=str(top.attrs["split"]) if top.attrs.get("split") else None,
     )
 
 

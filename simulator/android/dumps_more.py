@@ -286,3 +286,23 @@ def activity_lru(system: AndroidSystem) -> str:
         uid = components.format_uid(proc.uid)
         lines.append(f"  #{n}: fg     TOP  LCMN {proc.pid}:{proc.name}/{uid} act:activities\n")
     return "".join(lines)
+
+
+def gfxinfo(system: AndroidSystem, args: list[str]) -> str:
+    """``dumpsys gfxinfo [PKG] [framestats|reset]``: frames are not rendered by the simulated device, so every
+    counter is 0 — the layout is the real one, so parsers work and report no jank."""
+    names = [a for a in args if a not in ("framestats", "reset") and not a.startswith("-")]
+    head = "Applications Graphics Acceleration Info:\n" + _uptime_line(system)
+    procs = [p for p in system.device.processes.all() if p.package and (not names or p.package == names[0])]
+    if names and not procs:
+        return head + f"No process found for: {names[0]}\n"
+    since = system.device.clock.uptime_ns()
+    blocks = []
+    for proc in procs:
+        blocks.append(f"\n** Graphics info for pid {proc.pid} [{proc.name}] **\n\nStats since: {since}ns\n"
+                      "Total frames rendered: 0\nJanky frames: 0 (0.00%)\n50th percentile: 0ms\n90th percentile: 0ms\n"
+                      "95th percentile: 0ms\n99th percentile: 0ms\nNumber Missed Vsync: 0\n"
+                      "Number High input latency: 0\nNumber Slow UI thread: 0\nNumber Slow bitmap uploads: 0\n"
+                      "Number Slow issue draw commands: 0\nNumber Frame deadline missed: 0\n"
+                      "HISTOGRAM: 5ms=0 6ms=0 7ms=0 8ms=0 9ms=0 10ms=0 11ms=0 12ms=0 13ms=0 14ms=0 15ms=0 16ms=0\n")
+    return head + "".join(blocks)

@@ -114,8 +114,9 @@ def cpu_times(device: SimDevice, cpu: int | None = None) -> CpuTimes:
 
 
 def load_average(device: SimDevice) -> tuple[float, float, float]:
-    running = len(device.processes.all())
-    base = 0.35 + running / 100
+    """From the app processes only: a shell command reading it must not change it."""
+    apps = sum(1 for p in device.processes.all() if p.package is not None)
+    base = 0.35 + apps / 25
     return round(base, 2), round(base * 1.1, 2), round(base * 1.05, 2)
 
 

@@ -38,7 +38,7 @@ class PackageMeta:
     instrumentations: tuple[Instrumentation, ...] = ()
     input_methods: tuple[str, ...] = ()
     from_profile: bool = True
-    enabled_imes: set[str] = field(default_factory=set)
+    splits: tuple[str, ...] = ()  # paths of installed split APKs (install-multiple)
 
 
 class InstallFailure(Exception):
@@ -126,6 +126,48 @@ def install(system: AndroidSystem, data: bytes, *, allow_downgrade: bool = False
     system.device.logcat.log("I", "PackageManager", f"installPackageLI: {info.package} version "
                              f"{info.version_code} at {path}", pid=system._system_pid(), uid=1000,
                              buffer="system")
+    return info
+
+
+@dataclass
+class InstallSession:
+    """``pm install-create`` .. ``install-commit`` (adb install-multiple): APKs written by name, then one install."""
+
+    options: dict[str, object]
+    apks: dict[str, bytes] = field(default_factory=dict)
+
+
+def create_session(system: AndroidSystem, options: dict[str, object]) -> int:
+    session_id = 1_000_000_000 + (len(system.install_sessions) * 7919 + int(system.device.clock.wall_ns() // 1000))\
+        % 999_999_999
+    system.install_sessions[session_id] = InstallSession(options)
+    return session_id
+
+
+def commit_session(system: AndroidSystem, session_id: int) -> ApkInfo:
+    """Install the session's base APK (and keep its splits beside it); raise :class:`InstallFailure`."""
+    session = system.install_sessions.pop(session_id, None)
+    if session is None:
+        raise InstallFailure("INSTALL_FAILED_INTERNAL_ERROR", f"Failed to find session {session_id}")
+    bases, splits = [], []
+    for name, data in session.apks.items():
+        try:
+            info = read_apk(data)
+        except ApkError as exc:
+            raise InstallFailure(exc.reason, f"{name}: {exc.detail}") from exc
+        (splits if info.split else bases).append((name, data, info))
+    if len(bases) != 1:
+        raise InstallFailure("INSTALL_FAILED_INVALID_APK", f"Full install must include a base package "
+                             f"(got {len(bases)} base APKs)")
+    opts = session.options
+    info = install(system, bases[0][1], allow_downgrade=bool(opts.get("-d")), allow_test=bool(opts.get("-t")),
+                   installer=opts["-i"] if isinstance(opts.get("-i"), str) else None)
+    code_dir = system.package_meta[info.package].path.rsplit("/", 1)[0]
+    for _name, data, split in splits:
+        if split.package != info.package:
+            raise InstallFailure("INSTALL_FAILED_INVALID_APK", f"Split {split.split} has inconsistent package name")
+        system.device.fs.write_file(f"{code_dir}/split_{split.split}.apk", data, mode=0o644, uid=1000)
+    system.package_meta[info.package].splits = tuple(f"{code_dir}/split_{s.split}.apk" for _n, _d, s in splits)
     return info
 
 

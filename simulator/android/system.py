@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.android import components, keys
 from simulator.android.intent import Intent
-from simulator.android.packages import PackageMeta, seed_apk_files
+from simulator.android.packages import InstallSession, PackageMeta, seed_apk_files
 from simulator.android.power import Keyguard, StandbyState
 from simulator.android.power_state import BatteryState, DeviceIdleState
 from simulator.android.ui import Screen, Window
@@ -122,6 +122,8 @@ class AndroidSystem:
         self.packages: dict[str, PackageSpec] = {spec.name: spec for spec in p.packages}
         self.package_meta: dict[str, PackageMeta] = {}  # paths, installs, instrumentation (android.packages)
         self.battery = BatteryState()
+        self.install_sessions: dict[int, InstallSession] = {}  # pm install-create .. install-commit
+        self.disabled: set[str] = set()  # pm disable-user
         self.idle = DeviceIdleState()
         self.standby = StandbyState()  # am set-standby-bucket / set-inactive (simulator.android.power)
         self.keyguard = Keyguard()  # the lock screen: wm dismiss-keyguard

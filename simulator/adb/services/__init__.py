@@ -33,6 +33,8 @@ def open_service(device: SimDevice, name: str) -> ServiceRunner | None:
         return reboot.resolve(device, name)
     if name.startswith(("root:", "unroot:")):
         return restart.resolve(device, name)
+    if name.startswith("tcpip:"):
+        return restart.resolve_tcpip(device, name)
     if name.startswith("remount:"):
         return remount.resolve(device, name)
     if name.startswith("reverse:"):

@@ -1,9 +1,12 @@
-"""``root:`` and ``unroot:`` (adb root / adb unroot), answered as AOSP ``daemon/restart_service.cpp`` does.
+"""``root:``, ``unroot:`` and ``tcpip:PORT`` (adb root / unroot / tcpip), answered as AOSP
+``daemon/restart_service.cpp`` does.
 
 On a debuggable build (``ro.debuggable=1``) adbd says ``restarting adbd as root`` and restarts: every link
 drops and the host reconnects to an adbd running as uid 0 (``unroot:`` the reverse, back to 2000). A user
 build answers ``adbd cannot run as root in production builds`` and stays as it is. The restart time is the
-profile's ``adbd_restart_s``.
+profile's ``adbd_restart_s``. ``tcpip:PORT`` answers ``restarting in TCP mode port: PORT`` and restarts adbd
+(``service.adb.tcp.port``); the simulated device keeps listening where the simulator put it, so the host's
+existing ``adb connect`` address still reaches it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,23 @@ RESTARTING_NONROOT = "restarting adbd as non root\n"
 
 def debuggable(device: SimDevice) -> bool:
     return device.props.get("ro.debuggable", "0") == "1"
+
+
+def resolve_tcpip(device: SimDevice, name: str) -> ServiceRunner:
+    port_text = name[len("tcpip:"):]
+
+    async def run(stream: AdbStream) -> None:
+        port = int(port_text) if port_text.isdigit() else 0
+        if port <= 0:
+            await stream.write(f"invalid port {port_text}\n".encode())
+            await stream.close()
+            return
+        device.props["service.adb.tcp.port"] = str(port)
+        await stream.write(f"restarting in TCP mode port: {port}\n".encode())
+        await stream.close()
+        device.restart_adbd(root=device.adbd.root)
+
+    return run
 
 
 def resolve(device: SimDevice, name: str) -> ServiceRunner:

@@ -178,7 +178,8 @@ async def interactive(device: SimDevice, stdin: ByteReader, stdout: ByteWriter, 
     """A minimal ``sh`` session: prompt and echo on a pty, one command per line, ``exit [N]`` ends it."""
     lines = LineEditor(stdin, stdout if pty else None)
     status = 0
-    prompt = f"{device.props.get('ro.product.device', 'android')}:/ $ ".encode()
+    sign = "#" if device.shell_uid == 0 else "$"  # after adb root the prompt is root's
+    prompt = f"{device.props.get('ro.product.device', 'android')}:/ {sign} ".encode()
     while True:
         if pty:
             await stdout.write(prompt)

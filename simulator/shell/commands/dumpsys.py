@@ -9,8 +9,8 @@ from __future__ import annotations
 from simulator.android import dumps, dumps_more
 from simulator.shell.api import CommandContext, command
 
-SERVICES = ("SurfaceFlinger", "activity", "battery", "connectivity", "cpuinfo", "deviceidle", "display", "input",
-            "meminfo", "package", "power", "window")
+SERVICES = ("SurfaceFlinger", "activity", "battery", "connectivity", "cpuinfo", "deviceidle", "display", "gfxinfo",
+            "input", "meminfo", "package", "power", "window")
 ACTIVITY_SECTIONS = {"a": "activities", "activities": "activities", "top": "top", "p": "processes",
                      "processes": "processes", "s": "services", "services": "services", "b": "broadcasts",
                      "broadcasts": "broadcasts", "r": "recents", "recents": "recents", "lru": "lru"}
@@ -64,6 +64,8 @@ async def dumpsys(ctx: CommandContext) -> int:
         text = dumps_more.surfaceflinger(system, rest)
     elif service == "connectivity":
         text = dumps_more.connectivity(system)
+    elif service == "gfxinfo":
+        text = dumps_more.gfxinfo(system, rest)
     elif service == "power":
         text = dumps.power(system)
     elif service == "display":

@@ -56,9 +56,11 @@ async def ip(ctx: CommandContext) -> int:
     args = list(ctx.args)
     family4 = False
     while args and args[0].startswith("-"):
-        if args[0] in ("-4", "-f") or args[0] == "-family":
+        flag = args.pop(0)
+        if flag in ("-f", "-family") and args:
+            family4 = args.pop(0) == "inet"
+        elif flag == "-4":
             family4 = True
-        args.pop(0)
     if not args:
         await ctx.err("Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }\n")
         return 255

@@ -21,6 +21,12 @@ PM_USAGE = """Package manager (package) commands:
   path [--user USER_ID] PACKAGE
   install [-r] [-t] [-d] [-g] [-i PACKAGE] [--user USER_ID] [-S BYTES] [PATH|-]
   uninstall [-k] [--user USER_ID] PACKAGE
+  install-create [-r] [-t] [-d] [-i PACKAGE] [-S BYTES]
+  install-write [-S BYTES] SESSION_ID SPLIT_NAME [PATH|-]
+  install-commit SESSION_ID
+  install-abandon SESSION_ID
+  enable PACKAGE
+  disable-user [--user USER_ID] PACKAGE
   dump PACKAGE
   clear [--user USER_ID] PACKAGE
   grant [--user USER_ID] PACKAGE PERMISSION
@@ -65,7 +71,9 @@ async def pm_list(ctx: CommandContext, args: list[str]) -> int:
     for name in sorted(system.packages):
         spec = system.packages[name]
         is_system = system.is_system_package(name)
-        if (flags.get("-3") and is_system) or (flags.get("-s") and not is_system) or flags.get("-d"):
+        disabled = name in system.disabled
+        if (flags.get("-3") and is_system) or (flags.get("-s") and not is_system) or \
+                (flags.get("-d") and not disabled) or (flags.get("-e") and disabled):
             continue
         if name_filter and name_filter not in name:
             continue
@@ -88,7 +96,9 @@ async def pm_path(ctx: CommandContext, args: list[str]) -> int:
     rest, _ = _positional(args)
     if not rest or rest[0] not in ctx.device.android.packages:
         return 1
-    await ctx.out(f"package:{ctx.device.android.apk_path(rest[0])}\n")
+    meta = ctx.device.android.package_meta.get(rest[0])
+    splits = meta.splits if meta else ()
+    await ctx.out("".join(f"package:{path}\n" for path in (ctx.device.android.apk_path(rest[0]), *splits)))
     return 0
 
 
@@ -193,9 +203,101 @@ async def pm_uninstall(ctx: CommandContext, args: list[str]) -> int:
     return 0 if result == "Success" else 1
 
 
+async def pm_install_create(ctx: CommandContext, args: list[str]) -> int:
+    _rest, flags = _positional(args)
+    session_id = packages.create_session(ctx.device.android, dict(flags))
+    await ctx.out(f"Success: created install session [{session_id}]\n")
+    return 0
+
+
+def _session(ctx: CommandContext, text: str) -> packages.InstallSession | None:
+    return ctx.device.android.install_sessions.get(int(text)) if text.isdigit() else None
+
+
+async def pm_install_write(ctx: CommandContext, args: list[str]) -> int:
+    """``install-write [-S BYTES] SESSION NAME [PATH|-]``."""
+    rest, flags = _positional(args)
+    if len(rest) < 2:
+        await ctx.err("Error: install-write needs a session id and a split name\n")
+        return 1
+    session = _session(ctx, rest[0])
+    if session is None:
+        await ctx.err(f"Exception occurred while executing 'install-write':\njava.lang.SecurityException: "
+                      f"Caller has no access to session {rest[0]}\n")
+        return 1
+    name = rest[1]
+    size_text = flags.get("-S")
+    if isinstance(size_text, str) and size_text.isdigit() and (len(rest) < 3 or rest[2] == "-"):
+        data = await _read_exactly(ctx, int(size_text))
+    elif len(rest) >= 3 and rest[2] != "-":
+        try:
+            data = ctx.device.fs.read_file(ctx.path(rest[2]))
+        except FsError:
+            await ctx.err(f"Error: Unable to open file: {rest[2]}\n")
+            return 1
+    else:
+        await ctx.err("Error: must specify a APK size or path\n")
+        return 1
+    session.apks[name] = data
+    await ctx.out(f"Success: streamed {len(data)} bytes\n")
+    return 0
+
+
+async def pm_install_commit(ctx: CommandContext, args: list[str]) -> int:
+    rest, _ = _positional(args)
+    if not rest or not rest[0].isdigit():
+        await ctx.err("Error: no session id given\n")
+        return 1
+    try:
+        packages.commit_session(ctx.device.android, int(rest[0]))
+    except packages.InstallFailure as exc:
+        await ctx.out(f"{exc}\n")
+        return 1
+    await ctx.out("Success\n")
+    return 0
+
+
+async def pm_install_abandon(ctx: CommandContext, args: list[str]) -> int:
+    rest, _ = _positional(args)
+    if not rest or ctx.device.android.install_sessions.pop(int(rest[0]) if rest[0].isdigit() else -1, None) is None:
+        await ctx.err("Exception occurred while executing 'install-abandon':\njava.lang.SecurityException: "
+                      f"Caller has no access to session {rest[0] if rest else ''}\n")
+        return 1
+    await ctx.out("Success\n")
+    return 0
+
+
+async def pm_enable(ctx: CommandContext, args: list[str]) -> int:
+    """``pm enable PKG`` / ``pm disable-user [--user 0] PKG`` (``disable`` itself needs root, as on a device)."""
+    rest, _ = _positional(args)
+    verb = ctx.args[0]
+    if not rest or rest[0] not in ctx.device.android.packages:
+        name = rest[0] if rest else ""
+        await ctx.err(f"Exception occurred while executing '{verb}':\njava.lang.IllegalArgumentException: "
+                      f"Unknown package: {name}\n")
+        return 255
+    package = rest[0]
+    if verb == "disable" and ctx.uid != 0:
+        await ctx.err(f"Exception occurred while executing 'disable':\njava.lang.SecurityException: Shell cannot "
+                      f"change component state for {package}/null to 2\n")
+        return 255
+    disabled = ctx.device.android.disabled
+    if verb == "enable":
+        disabled.discard(package)
+        state = "enabled"
+    else:
+        disabled.add(package)
+        ctx.device.android.force_stop(package)
+        state = "disabled-user" if verb == "disable-user" else "disabled"
+    await ctx.out(f"Package {package} new state: {state}\n")
+    return 0
+
+
 PM_SUBCOMMANDS = {
     "list": pm_list, "path": pm_path, "clear": pm_clear, "dump": pm_dump, "grant": pm_grant,
-    "revoke": pm_grant, "install": pm_install, "uninstall": pm_uninstall,
+    "revoke": pm_grant, "install": pm_install, "uninstall": pm_uninstall, "install-create": pm_install_create,
+    "install-write": pm_install_write, "install-commit": pm_install_commit, "install-abandon": pm_install_abandon,
+    "enable": pm_enable, "disable": pm_enable, "disable-user": pm_enable,
 }
 
 
