@@ -65,10 +65,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="phone API for real devices (POST /callWMPF ...); simulated devices bring their own")
     group.addoption("--calls", type=int, default=10, metavar="N",
                     help="calls per series scenario (default 10)")
-    group.addoption("--conditions", default="all", metavar="LIST",
+    group.addoption("--conditions", default="quick", metavar="LIST",
                     help="field scenarios: conditions to place one call under each, comma-separated, "
-                         "optionally with parameters (doze_deep,wifi_drop:off_s=4,crash_loop:n=5); default all "
-                         "(harness/conditions/catalog.py lists them)")
+                         "optionally with parameters (doze_deep,wifi_drop:off_s=4,crash_loop:n=5); 'all', or "
+                         "'quick' (default: all but long_idle) (harness/conditions/catalog.py lists them)")
     group.addoption("--soak-calls", type=int, default=None, metavar="N",
                     help="soak scenario: N calls on one device, process memory/threads/fds sampled between calls")
     group.addoption("--soak-hours", type=float, default=None, metavar="H",
