@@ -162,6 +162,12 @@ class HostApp:
         svc.v2_listener = None
         svc.legacy_callback = None  # the binder to this process is dead
 
+    def on_trim_memory(self, level: int) -> None:
+        """``am send-trim-memory``: recorded in the ground truth (the host app frees nothing)."""
+        if self.alive:
+            self.recorder.event("trim_memory", None, self.line("I", TAG, f"onTrimMemory: level={level}"),
+                                package=self.package, level=level)
+
     def on_activity_start(self, intent: Intent) -> None:
         screen = self.android.screen
         component = intent.component or ""
