@@ -2,7 +2,8 @@
 ``--soak-spacing-s`` apart, with the WMPF and host-app processes' memory, threads and fd table sampled between
 calls (``dumpsys meminfo`` and ``/proc/PID/status``, readable as the shell user) and stored on the next call's
 record. The report draws them over the soak; the gates file's ``[soak]`` limits growth per hundred calls
-(a leak). Without either option the scenario is skipped.
+(a leak). Without either option the scenario is skipped. The test's own report entry keeps the last
+:data:`KEEP_IN_MEMORY` calls; every call is in results.jsonl and the run summary.
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ from harness.results.soak import SOAK_KEY, own_rss_kb
 
 pytestmark = [pytest.mark.wmpf_scenario, pytest.mark.soak]
 MAX_SAMPLES = 200  # at most this many samples over the soak: enough for the plot and the slope
+# Records kept in memory for the test's report entry: the soak's thousands of calls are in results.jsonl (which
+# the summary, plots and gates read); keeping each call's record and evidence in memory too would make the
+# harness itself grow with the soak.
+KEEP_IN_MEMORY = 50
 
 
-def test_soak(call: CallDriver, pytestconfig: pytest.Config) -> None:
+def test_soak(call: CallDriver, pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> None:
     calls = pytestconfig.getoption("--soak-calls")
     hours = pytestconfig.getoption("--soak-hours")
     if calls is None and hours is None:
@@ -45,6 +50,8 @@ def test_soak(call: CallDriver, pytestconfig: pytest.Config) -> None:
             failures.append(f"#{index}: {record.outcome.value} {record.stage.value if record.stage else ''} "
                             f"{record.error}")
         index += 1
+        del call.records[:-KEEP_IN_MEMORY]
+        del getattr(request.node, "wmpf_call_records", [])[:-KEEP_IN_MEMORY]
         if spacing_s:
             time.sleep(spacing_s)
     assert index > 0, "the soak placed no call"
