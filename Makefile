@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml constraints.txt | deps
 	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-# The plugin creates the run directory and points reports/latest at it.
+# The plugin creates the run directory and, once the run has ended, points reports/latest at it.
 run: deps $(STAMP)
 	$(PY) -m pytest scenarios -p no:cacheprovider --run-dir $(RUN_DIR) --sim-time-scale $(SIM_TIME_SCALE) --net-capture $(NET_CAPTURE) --html=$(RUN_DIR)/report.html --self-contained-html \
 		--junitxml=$(RUN_DIR)/junit.xml $(PYTEST_ARGS)

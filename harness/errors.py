@@ -24,6 +24,10 @@ class DeviceGoneError(LabError):
     """A device stayed offline or unreachable after the lab retries were spent."""
 
 
+class DeviceLostError(DeviceGoneError):
+    """A device was quarantined after it stayed unreachable: the rest of its calls are not run."""
+
+
 class ServiceError(LabError):
     """A per-device service (logcat stream, clock sync, ...) could not start or died."""
 

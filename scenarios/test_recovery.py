@@ -38,7 +38,7 @@ def test_wmpf_killed_before_a_call(call: CallDriver, method: str) -> None:
 def test_wmpf_killed_mid_call(call: CallDriver) -> None:
     """The connected call drops (the harness says ``dropped``); WMPF comes back and the next call rings."""
     since = call.rig.timeline.mark()
-    with call.call() as c:
+    with call.call(expect_failure=Stage.DROPPED) as c:
         c.place()
         c.wait_ring()
         c.answer()
@@ -59,7 +59,7 @@ def test_lifecycle_listener_off_loses_calls(call: CallDriver, lab_faults: LabFau
     """Without a lifecycle listener nobody restarts a killed WMPF: the push is lost (push_not_received)."""
     lab_faults.set("lifecycle_listener_off", True)
     try:
-        with call.call() as c:
+        with call.call(expect_failure=Stage.PUSH_NOT_RECEIVED) as c:
             kill_wmpf(call.rig, "kill9")
             c.place()
             c.wait_ring()
@@ -81,7 +81,7 @@ def test_listener_registered_late(call: CallDriver, lab_faults: LabFaults) -> No
         since = restart_host_app(rig, wait=False)
         if rig.profile.has_pattern("wmpf_activated"):
             rig.timeline.wait("wmpf_activated", rig.bound("wmpf_recovery"), since=since)
-        with call.call() as early:
+        with call.call(expect_failure=Stage.PUSH_NOT_RECEIVED) as early:
             early.place()
             early.wait_ring()
         assert early.record.outcome is Outcome.FAILED, early.record.to_dict()

@@ -24,6 +24,7 @@ def test_series_of_calls(call: CallDriver, pytestconfig: pytest.Config, run_dir:
     failures = [f"#{r.call_index}: {r.outcome.value} {r.stage.value if r.stage else ''} {r.error}"
                 for r in records if r.outcome is not Outcome.PASSED]
     table = latency_table(r.to_dict() for r in records)
-    (run_dir / "series.json").write_text(json.dumps({"calls": count, "percentiles_ms": table}, indent=2) + "\n")
+    series = {"calls": count, "lab": call.rig.lab_kind, "time_scale": call.rig.time_scale, "percentiles_ms": table}
+    (run_dir / "series.json").write_text(json.dumps(series, indent=2) + "\n")
     print("\n" + "\n".join(format_table(table)))
     assert not failures, f"{len(failures)} of {count} calls did not pass: " + "; ".join(failures)

@@ -59,7 +59,7 @@ def test_caller_never_joins(call: CallDriver) -> None:
     """The device answers, the caller never joins: the plugin aborts after 20 s; the harness says not_connected."""
     if call.rig.phone is None:
         pytest.skip("needs a phone API that can keep the caller out of the room")
-    with call.call() as c:
+    with call.call(expect_failure=Stage.NOT_CONNECTED) as c:
         c.place(sim={"callerJoins": False})
         c.wait_ring()
         c.answer()

@@ -14,7 +14,11 @@ from pydantic import Field, field_validator
 
 from simulator.config_schema import Invalid, Schema, check, load, validate
 
-FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "devices"
+# A checkout's fixtures/devices, or in an installed wheel the same files shipped as harness/fixtures package data
+# (a data directory beside this package, not an import of the harness).
+_CHECKOUT = Path(__file__).resolve().parent.parent / "fixtures" / "devices"
+_PACKAGED = Path(__file__).resolve().parent.parent / "harness" / "fixtures" / "devices"
+FIXTURES_DIR = _PACKAGED if _PACKAGED.is_dir() else _CHECKOUT
 DEFAULT_PROFILE = FIXTURES_DIR / "wmpf-tablet.toml"
 
 REQUIRED_PROPERTIES = (

@@ -43,7 +43,7 @@ def test_failed_and_lab_error_calls_are_counted_not_measured() -> None:
     rng = random.Random(1)
     recs = [synthetic_record(1, rng=rng), synthetic_record(2, rng=rng, stage=Stage.NO_RING),
             synthetic_record(3, rng=rng, lab_error=True), synthetic_record(4, rng=rng, stage=Stage.NOT_CONNECTED)]
-    recs[3].extra["failure_proof"] = True
+    recs[3].extra["expect_failure"] = "not_connected"
     report = report_from_records(recs)
     assert (len(report.calls), report.passed, report.failed, report.lab_errors) == (4, 1, 2, 1)
     assert report.product_failures == 1 and report.expected_failures == 1

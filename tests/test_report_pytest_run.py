@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from harness.device.adb_server import free_server_port
+from harness.results.writer import read_results
 from tests.report_helpers import BOXES_JS, chromium, data_pixels, not_blank  # noqa: F401 - fixture
 from tests.support.browser import Chromium
 
@@ -38,7 +39,7 @@ def test_answered(call, rig):
 
 @pytest.mark.failure_proof
 def test_caller_never_joins(call, rig):
-    with call.call() as c:
+    with call.call(expect_failure=Stage.NOT_CONNECTED) as c:
         c.place(sim={"callerJoins": False})
         c.wait_ring()
         c.answer()
@@ -81,8 +82,12 @@ def test_scenario_run_report_junit_gates_and_no_token(pytester: pytest.Pytester,
         assert (run / name).is_file(), name
     # pytest-html made the run directory before the first call: latest still points at it
     assert (pytester.path / "latest").is_symlink() and (pytester.path / "latest").resolve() == run.resolve()
-    records = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()]
+    records = list(read_results(run / "results.jsonl"))
     assert [r["outcome"] for r in records] == ["passed", "failed"]
+    # every record says what kind of run made it; run.json says the run is complete
+    assert {(r["lab"], r["time_scale"]) for r in records} == {("simulated", 0.1)}
+    manifest = json.loads((run / "run.json").read_text())
+    assert (manifest["status"], manifest["collected"], manifest["calls_recorded"]) == ("complete", 2, 2), manifest
     assert (run / records[0]["extra"]["evidence"]["ring_screenshot"]).is_file()
     assert (run / records[1]["extra"]["evidence"]["failure_screenshot"]).is_file()
     assert records[1]["extra"]["evidence"]["logcat"], "no logcat lines around the failure"
@@ -116,6 +121,7 @@ def test_scenario_run_report_junit_gates_and_no_token(pytester: pytest.Pytester,
     # the pytest-html report: summary with gates, plots and the tests' screenshots, no console errors
     html = (run / "report.html").read_text()
     assert "GATES FAILED" in html and "push_to_ring CDF" in html
+    assert "simulated at time scale 0.1" in html and "INCOMPLETE" not in html
     page = chromium.open(run / "report.html", query="?collapsed=", expression=BOXES_JS)
     assert page.errors == []
     assert page.dialogs == []

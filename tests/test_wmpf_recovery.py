@@ -138,6 +138,8 @@ def test_listener_registered_late_loses_an_early_call() -> None:
             room2 = await bed.call()
             await answer_and_hang_up(bed, room2)
 
+    asyncio.run(main())
+
 
 def test_reboot_brings_wmpf_and_the_host_app_back() -> None:
     async def main() -> None:

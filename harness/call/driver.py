@@ -18,10 +18,18 @@ the call finishes, whatever happened; the scenario then asserts on ``call.record
 
 Before a stage is declared failed on a timeout, the lab is checked: a silent logcat on a dead link is a lab
 error, not a device that did not ring. The behaviour under test is never retried.
+
+One record per started call, always: the call writes a *mark* when it starts and at each step (so a crashed
+worker's call is still found, see :mod:`harness.results.writer`), and its record is written before any clean-up
+that can fail; clean-up trouble is added to the written record as an amendment. An interrupt (SIGINT, or SIGTERM
+turned into one by the plugin) is recorded as a ``lab_error`` "interrupted" with the step reached, then re-raised.
+A device that stays unreachable after a lab error is *quarantined* on its rig (``rig.lost``): later calls on it
+raise :class:`~harness.errors.DeviceLostError` without starting.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -40,10 +48,10 @@ from harness.device.services.base import ServiceState
 from harness.device.services.clock_sync import ClockSyncService
 from harness.device.services.logcat import LogcatService
 from harness.device.ui import UiElementMissing
-from harness.errors import HarnessError, InjectionError, LabError, WaitTimeout
+from harness.errors import DeviceLostError, HarnessError, InjectionError, LabError, WaitTimeout
 from harness.hostclock import host_ns
 from harness.results import figures
-from harness.results.records import CallRecord, EventStamp, Outcome, Stage
+from harness.results.records import EXPECT_FAILURE_KEY, CallRecord, EventStamp, Outcome, Stage
 
 if TYPE_CHECKING:
     from harness.call.recovery import Recovery
@@ -72,12 +80,13 @@ def _voips(*names: str) -> list[str]:
 class Call:
     """One call on one rig. Use as a context manager; steps raise, the exit records."""
 
-    def __init__(self, rig: Rig, scenario: str, *, test_id: str | None = None, failure_proof: bool = False) -> None:
+    def __init__(self, rig: Rig, scenario: str, *, test_id: str | None = None,
+                 expect_failure: Stage | None = None) -> None:
         self.rig = rig
         self.timeline = rig.timeline
         self.profile = rig.profile
         self.record = CallRecord(scenario=scenario, serial=rig.serial, call_index=rig.next_index(),
-                                 test_id=test_id, worker=rig.worker)
+                                 test_id=test_id, worker=rig.worker, lab=rig.lab_kind, time_scale=rig.time_scale)
         self.retry = LabRetry(budget_s=rig.lab_retry.budget_s, max_attempts=rig.lab_retry.max_attempts,
                               initial_wait_s=rig.lab_retry.initial_wait_s, max_wait_s=rig.lab_retry.max_wait_s,
                               on_retry=self.record.count_retry)
@@ -88,17 +97,34 @@ class Call:
         self.seen: dict[str, CallEvent] = {}
         self.written = False
         self.capture: CallCapture | None = None
-        if failure_proof:  # the scenario expects a failure: the summary counts it as expected
-            self.record.extra["failure_proof"] = True
+        self.trouble: list[str] = []  # what went wrong after the call (capture, evidence, clean-up)
+        if expect_failure is not None:  # this one call proves a failure is caught: counted as expected there
+            self.record.extra[EXPECT_FAILURE_KEY] = Stage(expect_failure).value
 
     # -- context ----------------------------------------------------------------------------------------
     def __enter__(self) -> Call:
+        if self.rig.lost is not None:
+            raise DeviceLostError(f"not run: device lost ({self.rig.serial}: {self.rig.lost})")
         self.rig.ui.retry = self.retry  # uiautomator2 restarts during this call count on this record
-        self._prepare_lab()
-        self.record.model = self.rig.model
-        self._begin_capture()
-        self.mark = self.timeline.mark()
+        self._write_mark()
+        try:
+            self._prepare_lab()
+            self.record.model = self.rig.model
+            self._begin_capture()
+            self.mark = self.timeline.mark()
+        except BaseException as exc:  # the call started: it ends in a record like any other
+            self.__exit__(type(exc), exc, None)
+            raise
         return self
+
+    def _write_mark(self) -> None:
+        """Note on the results file how far this call got (see the module docstring)."""
+        if self.rig.results is None:
+            return
+        try:
+            self.rig.results.mark(self.record)
+        except OSError as exc:
+            raise LabError(f"cannot write to the results file {self.rig.results.path}: {exc}") from exc
 
     def _begin_capture(self) -> None:
         """Start this call's pcap (when the lab captures); a required capture that cannot start is a lab error,
@@ -106,31 +132,65 @@ class Call:
         try:
             self.capture = CallCapture.begin(self.rig.session, self.rig.capture, self.rig.capture_dir, self.record)
         except LabError as exc:
-            self.record.lab_error(f"capture: {exc}")
-            self.finish()
-            raise
+            raise LabError(f"capture: {exc}") from exc
 
     def subject(self) -> CallSubject:
         """The narrow view of this call that its evidence collector gets."""
-        return CallSubject(self.record, self.rig.session, self.mark, self.profile.wmpf_package)
+        return CallSubject(self.record, self.rig.session, self.mark, self.profile.wmpf_package,
+                           self.profile.host_package)
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+        if self.written:
+            return False
         suppress = False
+        interrupted = exc is not None and not isinstance(exc, Exception)
         if isinstance(exc, CallFailed):
             self.record.fail(exc.stage, str(exc))
             suppress = True
         elif isinstance(exc, LAB_EXCEPTIONS):
-            self.record.lab_error(f"{type(exc).__name__}: {exc}")
+            self.record.lab_error(f"{type(exc).__name__}: {exc} (reached {self.record.reached})")
             suppress = True
+        elif interrupted:  # KeyboardInterrupt (SIGINT; SIGTERM through the plugin), SystemExit: record, re-raise
+            self.record.lab_error(f"interrupted ({type(exc).__name__}) after the call reached {self.record.reached}")
         elif exc is not None:
-            self.record.lab_error(f"harness error {type(exc).__name__}: {exc}")
-        self._finish_capture()
-        if self.rig.evidence is not None:  # screenshots and logcat for the report, before the record is written
-            self.rig.evidence.on_end(self.subject())
-        if self.record.outcome is not Outcome.PASSED:
-            self._clean_up()
-        self.finish()
+            self.record.lab_error(f"harness error {type(exc).__name__}: {exc} (reached {self.record.reached})")
+        if not interrupted:
+            self._guarded("capture", self._finish_capture)
+            if self.rig.evidence is not None:  # screenshots and logcat for the report, before the record is written
+                evidence = self.rig.evidence
+                self._guarded("evidence", lambda: evidence.on_end(self.subject()))
+        if self.trouble:
+            self.record.extra["trouble"] = list(self.trouble)
+        not_written: LabError | None = None
+        try:
+            self.finish()  # written before any clean-up that can fail
+        except LabError as exc:  # the disk refused it: the device still needs its clean-up; then say so
+            not_written = exc
+        if self.record.outcome is not Outcome.PASSED and not interrupted:
+            try:
+                self._clean_up()
+            except Exception as trouble:  # added to the written record, never replacing it
+                self._amend({"cleanup_error": f"{type(trouble).__name__}: {trouble}"})
+        if not_written is not None:
+            raise not_written
         return suppress
+
+    def _guarded(self, what: str, step: Any) -> None:
+        """Run an after-call step; its trouble goes on the record instead of losing the record."""
+        try:
+            step()
+        except Exception as exc:
+            log.warning("call %s: %s failed: %s", self.record.call_id, what, exc)
+            self.trouble.append(f"{what}: {type(exc).__name__}: {exc}")
+
+    def _amend(self, extra: dict[str, Any]) -> None:
+        self.record.extra.update(extra)
+        if self.rig.results is None:
+            return
+        try:
+            self.rig.results.amend(self.record, extra)
+        except OSError as exc:
+            log.warning("cannot amend the record of call %s: %s", self.record.call_id, exc)
 
     def _finish_capture(self) -> None:
         """Stop the pcap and analyse it into the record: a connected call without media fails at ``no_media``
@@ -167,14 +227,21 @@ class Call:
     def stamp(self, name: str, event: CallEvent) -> CallEvent:
         self.seen[name] = event
         host, bound = self.timeline.to_host(event)
-        self.record.add_event(EventStamp(name, event.device_ns / 1e6, host / 1e6, bound / 1e6))
+        self._add(EventStamp(name, event.device_ns / 1e6, host / 1e6, bound / 1e6))
         return event
+
+    def _add(self, stamp: EventStamp) -> None:
+        """Put an event on the record; a new step reached is marked on the results file."""
+        before = self.record.reached
+        self.record.add_event(stamp)
+        if self.record.reached != before:
+            self._write_mark()
 
     def stamp_recovery(self, recovery: Recovery) -> Recovery:
         """Put a WMPF kill and its recovery on this call's record (``wmpf_recovery`` = kill → back)."""
         kill = recovery.kill
         host, bound = self.rig.session.clock.estimate().device_to_host(kill.device_ns)
-        self.record.add_event(EventStamp(figures.WMPF_KILLED, kill.device_ns / 1e6, host / 1e6, bound / 1e6))
+        self._add(EventStamp(figures.WMPF_KILLED, kill.device_ns / 1e6, host / 1e6, bound / 1e6))
         self.stamp(figures.WMPF_BACK, recovery.back)
         self.record.extra.update(wmpf_kill=kill.command, wmpf_old_pid=kill.old_pid, wmpf_new_pid=recovery.new_pid)
         return recovery
@@ -182,8 +249,7 @@ class Call:
     def stamp_host(self, name: str, host_instant_ns: float, bracket_ns: float) -> None:
         est = self.rig.session.clock.estimate()
         device, bound = est.host_to_device(host_instant_ns)
-        self.record.add_event(EventStamp(name, device / 1e6, host_instant_ns / 1e6, (bound + bracket_ns) / 1e6,
-                                         source="host"))
+        self._add(EventStamp(name, device / 1e6, host_instant_ns / 1e6, (bound + bracket_ns) / 1e6, source="host"))
 
     # -- placing ----------------------------------------------------------------------------------------
     def place(self, *, room_type: str | None = None, caller_name: str | None = None,
@@ -499,6 +565,10 @@ class Call:
     # -- finishing -------------------------------------------------------------------------------------------
     def _clean_up(self) -> None:
         """After a failure or lab error, end the call on the caller's side so the next call starts idle."""
+        if self.record.outcome is Outcome.LAB_ERROR:
+            self._recover_lab()
+            if self.rig.lost is not None:
+                return
         if self.rig.phone is None or self.room is None:
             return
         state = self.caller_state()
@@ -508,17 +578,41 @@ class Call:
             self.rig.phone.hang_up(self.room)
         except (PhoneApiError, LabError) as exc:
             log.info("clean-up hang-up of %s: %s", self.room, exc)
-        if self.record.outcome is Outcome.LAB_ERROR:
-            try:
-                reconnect(self.rig.session, self.retry)
-            except LabError as exc:
-                log.warning("device %s still unreachable after a lab error: %s", self.rig.serial, exc)
-        else:
-            try:  # let the device finish the call (endVoip and its end mode) before the next one
-                self.timeline.wait_first([voip("endVoip")], self.rig.bound("end"), since=self.mark, room=self.room)
-                time.sleep(0.05)
-            except (WaitTimeout, LabError):
-                pass
+        if self.record.outcome is Outcome.LAB_ERROR and self.record.reached in ("placed", "ringing") \
+                and self.profile.selectors.get("decline"):
+            self._dismiss_ring()
+        try:  # the device finishes the call (endVoip) before the next one, or it refuses that one busy
+            self.timeline.wait_first([voip("endVoip")], self.rig.bound("end"), since=self.mark, room=self.room)
+            time.sleep(0.05)
+        except (WaitTimeout, LabError):
+            pass
+
+    def _dismiss_ring(self) -> None:
+        """A lab error may have hidden a ring: an incoming screen still up would refuse the next call busy (the
+        caller's cancel does not reach a host screen that never handed over to the call page). Decline it."""
+        try:
+            self.rig.ui.tap("decline", self.profile.selector("decline"), min(1.0, self.rig.bound("ui")))
+        except Exception as exc:  # nothing to decline, or the UI is gone too
+            log.debug("clean-up decline of %s: %s", self.room, exc)
+
+    def _probe(self) -> None:
+        """The device answers a shell command and the caller's phone API answers: adb's device list can still
+        show a transport whose other end just died."""
+        if self.rig.session.device.shell("echo ok").strip() != "ok":
+            raise LabError(f"{self.rig.serial} does not answer a shell command")
+        if self.rig.phone is not None:
+            with contextlib.suppress(PhoneApiError):  # unreachable is a LabError; a refusal is an answer
+                self.rig.phone.devices()
+
+    def _recover_lab(self) -> None:
+        """After a lab error: the device back with its services, or quarantined (one warning line, once)."""
+        try:
+            reconnect(self.rig.session, self.retry)
+            self.retry.call(f"probe {self.rig.serial}", self._probe)
+        except Exception as exc:
+            reason = f"unreachable after a lab error: {exc}"
+            self.rig.quarantine(reason)
+            self._amend({"quarantined": reason, "quarantined_at": time.time()})
 
     def finish(self) -> CallRecord:
         """Compute the figures and write the record (once)."""
@@ -532,13 +626,17 @@ class Call:
             self.record.set_latency(name, ms, bound)
         try:
             self.record.offset_bound_ms = self.rig.session.clock.estimate().bound_ms()
-        except LabError:
+        except Exception:  # a dead link must not cost the record
             self.record.offset_bound_ms = None
         self.record.finish()
-        if self.rig.results is not None:
-            self.rig.results.write(self.record)
-        if self.rig.on_record is not None:
+        if self.rig.on_record is not None:  # first: the test's report carries it even if the disk does not
             self.rig.on_record(self.record)
+        if self.rig.results is not None:
+            try:
+                self.rig.results.write(self.record)
+            except OSError as exc:
+                raise LabError(f"the record of call {self.record.call_id} could not be written to "
+                               f"{self.rig.results.path}: {exc}") from exc
         log.info("call %s #%d on %s: %s%s", self.record.scenario, self.record.call_index, self.rig.serial,
                  self.record.outcome.value, f" at {self.record.stage.value}" if self.record.stage else "")
         return self.record
@@ -547,19 +645,20 @@ class Call:
 class CallDriver:
     """Places calls on one rig for one scenario; :meth:`run` is the whole standard call."""
 
-    def __init__(self, rig: Rig, scenario: str, *, test_id: str | None = None, failure_proof: bool = False) -> None:
+    def __init__(self, rig: Rig, scenario: str, *, test_id: str | None = None) -> None:
         self.rig = rig
         self.scenario = scenario
         self.test_id = test_id
-        self.failure_proof = failure_proof
         self.records: list[CallRecord] = []
 
     def on(self, rig: Rig) -> CallDriver:
         """A driver for the same scenario on another rig (a variant device)."""
-        return CallDriver(rig, self.scenario, test_id=self.test_id, failure_proof=self.failure_proof)
+        return CallDriver(rig, self.scenario, test_id=self.test_id)
 
-    def call(self) -> Call:
-        call = Call(self.rig, self.scenario, test_id=self.test_id, failure_proof=self.failure_proof)
+    def call(self, *, expect_failure: Stage | None = None) -> Call:
+        """One call, step by step. ``expect_failure``: the stage this call exists to prove is caught (a
+        failure-proof scenario marks that one call; its other calls count like any call)."""
+        call = Call(self.rig, self.scenario, test_id=self.test_id, expect_failure=expect_failure)
         self.records.append(call.record)
         return call
 

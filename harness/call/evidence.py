@@ -42,6 +42,7 @@ class CallSubject:
     session: DeviceSession
     mark: int  # the call's logcat mark (lines from here belong to it)
     wmpf_package: str
+    host_package: str | None = None  # the host app, whose version the report and the history keep
 
 
 class CallObserver(Protocol):
@@ -101,7 +102,7 @@ class EvidenceCollector:
         record = call.record
         if self._device is None:
             try:
-                self._device = device_details(call.session, call.wmpf_package)
+                self._device = device_details(call.session, call.wmpf_package, call.host_package)
             except Exception as exc:
                 log.info("device details of %s: %s", record.serial, exc)
                 self._device = {}

@@ -9,6 +9,7 @@ scale, because the device's timers do (a scenario expecting the 60 s ring timeou
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from harness.results.records import CallRecord
     from harness.results.writer import ResultsWriter
 
+log = logging.getLogger("harness.call.rig")
 MIN_SCALED_BOUND_S = 1.0
 # One call numbering per process (per xdist worker): rigs on variant devices that reuse a port (and so a serial)
 # must not reuse a number, or their pcaps and evidence would overwrite each other's.
@@ -42,12 +44,14 @@ class Rig:
     phone: Phone | None = None
     results: ResultsWriter | None = None
     time_scale: float = 1.0  # the simulator's --sim-time-scale; 1.0 on hardware
+    lab_kind: str = "simulated"  # "simulated" or "hardware", on every record (runs of different kinds differ)
     on_record: Callable[[CallRecord], None] | None = None
     worker: str | None = None
     evidence: CallObserver | None = None  # screenshots/logcat for the report (harness.call.evidence)
     capture: CaptureConfig = field(default_factory=CaptureConfig)  # per-call network capture (off by default)
     capture_dir: Path | None = None  # where each call's pcap goes (the run's captures/); None: no capture
     lab_retry: LabRetry = field(default_factory=lambda: LabRetry(budget_s=30.0))
+    lost: str | None = None  # why the device was quarantined (None: in service)
     _ui: UiActions | None = field(default=None, repr=False)
 
     @property
@@ -68,6 +72,13 @@ class Rig:
         if self._ui is None:
             self._ui = UiActions(self.session, self.lab_retry)
         return self._ui
+
+    def quarantine(self, reason: str) -> None:
+        """Take the device out of service for the rest of the run (once; one warning line)."""
+        if self.lost is not None:
+            return
+        self.lost = reason
+        log.warning("device %s lost, quarantined for the rest of the run: %s", self.serial, reason)
 
     def warm_up(self) -> Rig:
         """Start what the first call would otherwise pay for: uiautomator2's server (seconds on a phone)."""

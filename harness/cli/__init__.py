@@ -1,10 +1,21 @@
-"""The ``wmpf-hil`` command line: one module per subcommand."""
+"""The ``wmpf-hil`` command line: one module per subcommand.
+
+Every command exits 0 ok, 1 product failure (a failed call, a missed gate), 2 usage (bad arguments or
+configuration, unreadable input), 3 lab error (adb server, device gone, a run cut short by the lab) — with one
+line on stderr saying why.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-from harness.cli import devices, inject, report, sim
+import adbutils
+
+from harness.cli import devices, durations, inject, lab, report, sim, trend
+from harness.errors import HarnessError, LabError
+
+EXIT_OK, EXIT_PRODUCT, EXIT_USAGE, EXIT_LAB = 0, 1, 2, 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,11 +25,21 @@ def build_parser() -> argparse.ArgumentParser:
     inject.register(sub)
     devices.register(sub)
     report.register(sub)
+    trend.register(sub)
+    durations.register(sub)
+    lab.register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    args = build_parser().parse_args(argv)  # argparse: usage errors exit 2
+    try:
+        return int(args.func(args) or 0)
+    except (LabError, adbutils.AdbError, ConnectionError) as exc:
+        print(f"wmpf-hil {args.command}: lab error: {exc}", file=sys.stderr)
+        return EXIT_LAB
+    except HarnessError as exc:
+        print(f"wmpf-hil {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 

@@ -2,7 +2,8 @@
 
 Reads ``getprop``, ``pidof com.tencent.wmpf`` and ``dumpsys package com.tencent.wmpf`` over adb. With
 ``--serial`` (repeatable) it reports those devices on your adb server, with ``--all`` every device there;
-with neither it starts a simulated device and reports that one.
+with neither it starts a simulated device and reports that one. Exit status 0 listed, 2 usage, 3 a named
+device is not on the adb server (or the adb server does not answer).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from harness.cli.target import add_target_arguments, open_lab
 from harness.config.app_profile import load_profile
 from harness.device.session import DeviceSession
 from harness.device.wmpf import wmpf_state
-from harness.errors import AppProfileError, HarnessError
+from harness.errors import AppProfileError, HarnessError, LabError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -61,6 +62,12 @@ def run(args: argparse.Namespace) -> int:
         serials = lab.serials
         if args.all:
             serials = [d.serial for d in lab.client().list()]
+        else:
+            states = {d.serial: d.state for d in lab.client().list()}
+            missing = [s for s in serials if s not in states]
+            if missing:
+                raise LabError(f"no device {', '.join(missing)} on the adb server at port {lab.adb.port} "
+                               f"(connected: {', '.join(f'{s} ({st})' for s, st in states.items()) or 'none'})")
         rows = []
         for serial in serials:
             with DeviceSession(serial, adb_port=lab.adb.port) as session:

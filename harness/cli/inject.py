@@ -19,7 +19,7 @@ from harness.callers.phone import Phone
 from harness.cli.target import add_target_arguments, open_lab
 from harness.config.app_profile import load_profile
 from harness.device.session import DeviceSession
-from harness.errors import HarnessError
+from harness.errors import HarnessError, LabError
 from harness.results.records import CallRecord, Outcome
 
 EXIT = {Outcome.PASSED: 0, Outcome.FAILED: 1, Outcome.LAB_ERROR: 3}
@@ -73,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
                 record = CallDriver(rig, "wmpf-hil inject").run(
                     room_type=args.room, caller_name=args.caller, answer="auto" if args.auto_answer else "tap",
                     hang_up=args.hang_up, hold_s=args.hold)
+    except LabError as exc:
+        print(f"wmpf-hil inject: lab error: {exc}", file=sys.stderr)
+        return 3
     except HarnessError as exc:
         print(f"wmpf-hil inject: {exc}", file=sys.stderr)
         return 2

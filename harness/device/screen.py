@@ -38,7 +38,7 @@ def screencap(session: DeviceSession, timeout_s: float = SCREENCAP_TIMEOUT_S) ->
     return data
 
 
-def device_details(session: DeviceSession, wmpf_package: str) -> dict[str, str]:
+def device_details(session: DeviceSession, wmpf_package: str, host_package: str | None = None) -> dict[str, str]:
     """What the report's device table shows beyond serial and model (read once per device), redacted.
 
     A property or WMPF probe that fails is left out and logged: evidence never fails a call."""
@@ -54,4 +54,11 @@ def device_details(session: DeviceSession, wmpf_package: str) -> dict[str, str]:
             details["wmpf_version"] = f"{state.version_name} ({state.version_code})"
     except Exception as exc:
         log.info("WMPF version of %s: %s", session.serial, exc)
+    if host_package:  # the build label a trend groups by is WMPF's and the host app's versions
+        try:
+            host = wmpf_state(session, host_package)
+            if host.version_name:
+                details["host_app_version"] = f"{host.version_name} ({host.version_code})"
+        except Exception as exc:
+            log.info("host app version of %s: %s", session.serial, exc)
     return {k: redact_text(v) for k, v in details.items() if v}

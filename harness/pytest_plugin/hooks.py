@@ -7,8 +7,10 @@ creates the run directory and hands its path to every worker (``workerinput``), 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,10 @@ import pytest
 from harness.config.app_profile import AppProfile, load_profile
 from harness.config.capture import CaptureConfig, parse_capture
 from harness.errors import AppProfileError, ConfigError
+from harness.pytest_plugin.completeness import RunLedger
 from harness.redact import install_log_redaction
+from harness.results.load import kind_of
+from harness.results.records import EXPECT_FAILURE_KEY, HARDWARE, SIMULATED
 from harness.results.stats import format_table, latency_table
 from harness.results.writer import RESULTS_FILE, new_run_id, prepare_run_dir, read_results
 
@@ -27,7 +32,8 @@ MARKERS = (
     "needs_phone: places calls through a phone API (the simulated phone, or --phone-url)",
     "needs_broadcast: places calls by broadcast (the app profile needs a [broadcast] table)",
     "needs_faults: sets device faults through the phone API's /control/faults (the simulator, or a lab bot)",
-    "failure_proof: exists to prove a failure is caught; passes when the expected failure stage is reported",
+    "failure_proof: exists to prove a failure is caught: the one call made with call.call(expect_failure=Stage.X) "
+    "is expected to fail at X; every other call of the scenario counts",
     "recovery: kills WMPF and checks recovery",
     "series: places --calls calls and reports percentiles",
     "field: one call under each field condition (--conditions): Doze, standby, screen off, boot, network...",
@@ -39,6 +45,7 @@ PROFILE_KEY = pytest.StashKey[AppProfile]()
 CAPTURE_KEY = pytest.StashKey[CaptureConfig]()
 RUN_PATH_KEY = pytest.StashKey[Path]()
 RUN_PREPARED_KEY = pytest.StashKey[bool]()
+LEDGER_KEY = pytest.StashKey[RunLedger]()
 CALL_RECORDS_PROPERTY = "wmpf_call_record"
 
 
@@ -66,8 +73,55 @@ def pytest_configure(config: pytest.Config) -> None:
     else:  # decided now, created on first use (a run that places no call leaves no directory behind)
         run_dir = Path(config.getoption("--run-dir") or Path(config.getoption("--report-dir")) / new_run_id())
     config.stash[RUN_PATH_KEY] = run_dir
+    _terminate_as_interrupt()
+    if not is_worker(config):
+        _check_serials(config)
+        ledger = RunLedger(config, run_dir, *run_kind(config), record_property=CALL_RECORDS_PROPERTY)
+        config.stash[LEDGER_KEY] = ledger
+        config.pluginmanager.register(ledger, "wmpf-hil-ledger")
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(), "wmpf-hil-xdist")
+
+
+def run_kind(config: pytest.Config) -> tuple[str, float]:
+    """("simulated", --sim-time-scale) or ("hardware", 1.0): on every record, run.json and series.json."""
+    if config.getoption("--serial"):
+        return HARDWARE, 1.0
+    return SIMULATED, float(config.getoption("--sim-time-scale"))
+
+
+def _terminate_as_interrupt() -> None:
+    """SIGTERM (a CI job cancelled, a container stopped) ends the run like Ctrl-C: the call in progress is
+    recorded as interrupted and the run's files are written. A handler someone else installed is kept."""
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+    with contextlib.suppress(ValueError):  # not the main thread (an embedding runner): leave SIGTERM alone
+        signal.signal(signal.SIGTERM, interrupt)
+
+
+def _check_serials(config: pytest.Config) -> None:
+    """A named ``--serial`` that the adb server does not have: one clear line now, before a run directory
+    exists (not the same error from every scenario)."""
+    serials = [s for s in config.getoption("--serial") if s]
+    if not serials or config.option.collectonly:
+        return
+    import adbutils
+
+    port = config.getoption("--adb-port") or int(os.environ.get("ANDROID_ADB_SERVER_PORT", "5037"))
+    try:
+        states = {d.serial: d.state for d in adbutils.AdbClient(host="127.0.0.1", port=port).list()}
+    except (adbutils.AdbError, OSError) as exc:
+        raise pytest.UsageError(f"--serial {', '.join(serials)}: no adb server answers at port {port} ({exc}); "
+                                f"start it (adb start-server) or pass --adb-port") from None
+    missing = [s for s in serials if states.get(s) != "device"]
+    if missing:
+        have = ", ".join(f"{s} ({st})" for s, st in states.items()) or "none"
+        raise pytest.UsageError(f"--serial {', '.join(missing)}: not an online device on the adb server at port "
+                                f"{port} (connected: {have})")
 
 
 def _check_numbers(config: pytest.Config) -> None:
@@ -88,6 +142,20 @@ class _XdistHooks:
     @pytest.hookimpl
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput[RUN_DIR_KEY] = str(node.config.stash[RUN_PATH_KEY])
+
+    @pytest.hookimpl
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        ledger = node.config.stash.get(LEDGER_KEY, None)
+        if ledger is not None:
+            ledger.xdist_collected(ids)
+
+    @pytest.hookimpl
+    def pytest_handlecrashitem(self, crashitem: str, report: Any, sched: Any) -> None:
+        """A worker died mid-test: its started call has marks but no record (the loader makes it lost)."""
+        for config in (getattr(sched, "config", None),):
+            ledger = config.stash.get(LEDGER_KEY, None) if config is not None else None
+            if ledger is not None:
+                ledger.crash(crashitem)
 
 
 def app_profile_of(config: pytest.Config) -> AppProfile:
@@ -110,13 +178,16 @@ def capture_config_of(config: pytest.Config) -> CaptureConfig:
 
 
 def run_dir_of(config: pytest.Config) -> Path:
-    """The run directory, created (and ``latest`` pointed at it) on first use.
+    """The run directory, created on first use (``latest`` is pointed at it when the run ends: completeness.py).
 
     Not "if it does not exist": pytest-html and junitxml create it first when their files default into it."""
     path = config.stash[RUN_PATH_KEY]
     if not config.stash.get(RUN_PREPARED_KEY, False):
-        prepare_run_dir(path.parent, run_dir=path)
+        prepare_run_dir(path.parent, run_dir=path, link_latest=False)  # latest moves when the run has ended
         config.stash[RUN_PREPARED_KEY] = True
+        ledger = config.stash.get(LEDGER_KEY, None)
+        if ledger is not None:
+            ledger.run_started()
     return path
 
 
@@ -125,7 +196,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         return []
     profile = config.stash[PROFILE_KEY]
     serials = config.getoption("--serial") or []
-    target = ", ".join(serials) if serials else f"{config.getoption('--sim-devices')} simulated device(s)"
+    target = ", ".join(serials) if serials else (f"{config.getoption('--sim-devices')} simulated device(s) at time "
+                                                 f"scale {config.getoption('--sim-time-scale'):g}")
     return [f"wmpf-hil: app profile {profile.name} ({profile.source}); devices: {target}",
             f"wmpf-hil: results in {config.stash[RUN_PATH_KEY] / RESULTS_FILE}"]
 
@@ -142,6 +214,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     if is_worker(config) or RUN_PATH_KEY not in config.stash:
         return
+    ledger = config.stash.get(LEDGER_KEY, None)
+    incomplete = ledger.summary_lines() if ledger is not None else []
+    if incomplete:
+        terminalreporter.section("wmpf-hil run INCOMPLETE", red=True)
+        for line in incomplete:
+            terminalreporter.write_line(line, red=True)
     path = config.stash[RUN_PATH_KEY] / RESULTS_FILE
     if not path.exists():
         return
@@ -150,9 +228,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     outcomes = Counter(r.get("outcome") for r in records)
     stages = Counter(r.get("stage") for r in records if r.get("stage"))
-    proofs = sum(1 for r in records if r.get("stage") and (r.get("extra") or {}).get("failure_proof"))
+    proofs = sum(1 for r in records if r.get("stage") and r.get("stage") == (r.get("extra") or {}).get(
+        EXPECT_FAILURE_KEY))
     terminalreporter.section("wmpf-hil calls")
-    terminalreporter.write_line(f"{len(records)} calls: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+    kinds = sorted({kind_of(r.get("lab"), r.get("time_scale")) for r in records if r.get("lab")})
+    terminalreporter.write_line(f"{len(records)} calls{' (' + ', '.join(kinds) + ')' if kinds else ''}: "
+                                + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
     if stages:
         terminalreporter.write_line("failure stages: " + ", ".join(f"{k} {v}" for k, v in sorted(stages.items()))
                                     + (f" ({proofs} expected: failure-proof scenarios)" if proofs else ""))

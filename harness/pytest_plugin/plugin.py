@@ -6,11 +6,14 @@ per-device services (streaming logcat, clock sync, uiautomator2), ``timeline`` t
 events, ``phone`` the caller's side. Hooks live in :mod:`harness.pytest_plugin.hooks`.
 
 Under pytest-xdist every worker gets its own device: its own simulator (on its own ports) or, with several
-``--serial``, a distinct serial claimed with a file lock (:mod:`harness.device.pool`).
+``--serial``, a distinct serial claimed with a file lock (:mod:`harness.device.pool`). A device quarantined after a
+lab error (:meth:`~harness.call.rig.Rig.quarantine`) is replaced by another free serial when there is one
+(:class:`SpareDevices`); otherwise its remaining scenarios skip "not run: device lost".
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,14 +31,21 @@ from harness.config.app_profile import AppProfile
 from harness.device.adb_server import DEFAULT_ISOLATED_PORT, free_server_port
 from harness.device.lab import Lab, LabConfig
 from harness.device.pool import DeviceClaim, claim_serial, worker_id, worker_index
+from harness.device.retry import LabRetry
 from harness.device.session import DeviceSession
+from harness.errors import LabError
 from harness.pytest_plugin import hooks
+from harness.pytest_plugin.completeness import DEVICE_LOST_SKIP
 from harness.pytest_plugin.variants import Variants
-from harness.results.records import CallRecord
+from harness.results.records import HARDWARE, SIMULATED, CallRecord
 from harness.results.writer import ResultsWriter
 
 # The report, JUnit properties and gates: options and hooks of their own (harness/report/pytest_plugin.py).
-pytest_plugins = ["harness.pytest_plugin.report"]
+# Farm labels and history (farm.py), lab-error reruns (reruns.py), Allure attachments (allure.py).
+pytest_plugins = ["harness.pytest_plugin.report", "harness.pytest_plugin.farm", "harness.pytest_plugin.reruns",
+                  "harness.pytest_plugin.allure"]
+
+log = logging.getLogger("harness.pytest_plugin")
 
 # Per-worker port spacing, so parallel workers never race for the same adb server or device port.
 WORKER_ADB_PORT_STEP = 10
@@ -78,8 +88,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--net-capture", default=None, choices=("off", "device", "host"),
                     help="per-call network capture: 'device' (su 0 tcpdump via adb exec-out), 'host' (dumpcap on "
                          "the [capture] interface) or 'off'; default: the app profile's [capture] mode (off)")
+    group.addoption("--lab-retry-budget", type=float, default=30.0, metavar="SECONDS",
+                    help="how long the lab's plumbing (device link, services) is retried before a call is a "
+                         "lab_error and an unreachable device is quarantined (default 30)")
     group.addoption("--report-dir", default="reports", metavar="DIR",
-                    help="directory of run directories; DIR/latest points at the newest (default reports)")
+                    help="directory of run directories; DIR/latest points at the newest ended run (default reports)")
     group.addoption("--run-dir", default=None, metavar="DIR",
                     help="this run's directory (default REPORT_DIR/<UTC time>-<pid>); results.jsonl goes here")
 
@@ -121,9 +134,12 @@ def run_dir(pytestconfig: pytest.Config) -> Path:
 
 
 @pytest.fixture(scope="session")
-def results(run_dir: Path) -> Iterator[ResultsWriter]:
-    """The run's crash-safe call record stream (one fsynced JSON line per call)."""
-    with ResultsWriter.for_run(run_dir) as writer:
+def results(run_dir: Path, pytestconfig: pytest.Config) -> Iterator[ResultsWriter]:
+    """The run's crash-safe call record stream (one fsynced JSON line per call), each record stamped with the
+    run's shard, host and build labels and the scenario's attempt (:mod:`harness.pytest_plugin.farm`)."""
+    from harness.pytest_plugin import farm  # a pytest_plugins module: imported by pytest first, for its rewriting
+
+    with farm.labelled_writer(run_dir, pytestconfig) as writer:
         yield writer
 
 
@@ -186,13 +202,13 @@ def _phone_url(lab: Lab, config: pytest.Config) -> str | None:
     return url or None
 
 
-@pytest.fixture(scope="session")
-def rig(lab: Lab, device_session: DeviceSession, timeline: Timeline, app_profile: AppProfile,
-        results: ResultsWriter, pytestconfig: pytest.Config) -> Rig:
-    """The device under test ready to take calls (WMPF up, push listener registered), with the run's writer."""
+def _make_rig(lab: Lab, session: DeviceSession, timeline: Timeline, profile: AppProfile, results: ResultsWriter,
+              pytestconfig: pytest.Config) -> Rig:
     url = _phone_url(lab, pytestconfig)
-    ready = Rig(session=device_session, timeline=timeline, profile=app_profile, phone=Phone(url) if url else None,
+    ready = Rig(session=session, timeline=timeline, profile=profile, phone=Phone(url) if url else None,
                 results=results, time_scale=lab.config.sim_time_scale if lab.simulated else 1.0,
+                lab_kind=SIMULATED if lab.simulated else HARDWARE,
+                lab_retry=LabRetry(budget_s=pytestconfig.getoption("--lab-retry-budget")),
                 worker=worker_id(), capture=hooks.capture_config_of(pytestconfig),
                 capture_dir=hooks.run_dir_of(pytestconfig) / "captures", evidence=EvidenceCollector(
                     hooks.run_dir_of(pytestconfig), ring_screenshots=not pytestconfig.getoption("--no-evidence"),
@@ -201,12 +217,77 @@ def rig(lab: Lab, device_session: DeviceSession, timeline: Timeline, app_profile
     return ready.warm_up()
 
 
+@pytest.fixture(scope="session")
+def rig(lab: Lab, device_session: DeviceSession, timeline: Timeline, app_profile: AppProfile,
+        results: ResultsWriter, pytestconfig: pytest.Config) -> Rig:
+    """The device under test ready to take calls (WMPF up, push listener registered), with the run's writer."""
+    return _make_rig(lab, device_session, timeline, app_profile, results, pytestconfig)
+
+
+class SpareDevices:
+    """Under xdist with several ``--serial``: a worker whose device was quarantined claims another free one
+    (the lost one stays claimed, so no other worker takes it) and goes on there."""
+
+    def __init__(self, lab: Lab, profile: AppProfile, results: ResultsWriter, config: pytest.Config) -> None:
+        self.lab, self.profile, self.results, self.config = lab, profile, results, config
+        self.lost: set[str] = set()
+        self.current: Rig | None = None
+        self._sessions: list[DeviceSession] = []
+        self._claims: list[DeviceClaim] = []
+
+    def replacement(self, rig: Rig) -> Rig | None:
+        """A rig on a free device in place of the quarantined ``rig``, or None when there is none."""
+        if self.current is not None and self.current.lost is None:
+            return self.current
+        self.lost.update(r.serial for r in (rig, self.current) if r is not None)
+        candidates = [s for s in self.config.getoption("--serial") if s not in self.lost]
+        while worker_id() is not None and candidates:
+            try:
+                claim = claim_serial(candidates, prefer=worker_index())
+            except LabError:
+                return None
+            self._claims.append(claim)
+            candidates.remove(claim.serial)
+            try:
+                self.lab.device(claim.serial)  # online, or try the next one
+                session = DeviceSession(claim.serial, adb_port=self.lab.adb.port).__enter__()
+                self._sessions.append(session)
+                self.current = _make_rig(self.lab, session, Timeline(session, self.profile), self.profile,
+                                         self.results, self.config)
+                return self.current
+            except LabError as exc:
+                self.lost.add(claim.serial)
+                log.warning("spare device %s is not usable either: %s", claim.serial, exc)
+        return None
+
+    def close(self) -> None:
+        for session in self._sessions:
+            session.__exit__(None, None, None)
+        for claim in self._claims:
+            claim.release()
+
+
+@pytest.fixture(scope="session")
+def spare_devices(lab: Lab, app_profile: AppProfile, results: ResultsWriter,
+                  pytestconfig: pytest.Config) -> Iterator[SpareDevices]:
+    spares = SpareDevices(lab, app_profile, results, pytestconfig)
+    try:
+        yield spares
+    finally:
+        spares.close()
+
+
 @pytest.fixture
-def call(rig: Rig, request: pytest.FixtureRequest) -> Iterator[CallDriver]:
+def call(rig: Rig, spare_devices: SpareDevices, request: pytest.FixtureRequest) -> Iterator[CallDriver]:
     """The call driver for this test: ``call.run()`` is one standard call; ``call.call()`` step by step.
 
     Every call's record goes to results.jsonl as it finishes and onto the test's report (``user_properties``).
     """
+    if rig.lost is not None:  # quarantined: another free device (xdist, several --serial), or one skip line
+        spare = spare_devices.replacement(rig)
+        if spare is None:
+            pytest.skip(f"{DEVICE_LOST_SKIP} ({rig.serial}: {rig.lost})")
+        rig = spare
     records: list[dict] = []
     request.node.wmpf_call_records = records  # read by hooks.pytest_runtest_makereport
 
@@ -214,9 +295,11 @@ def call(rig: Rig, request: pytest.FixtureRequest) -> Iterator[CallDriver]:
         records.append(record.to_dict())
 
     rig.on_record = on_record
+    attempt = getattr(rig.results, "attempt", None)  # --lab-reruns: which attempt of the scenario this is
+    if attempt is not None:
+        rig.results.attempt = getattr(request.node, "wmpf_attempt", 1)  # type: ignore[union-attr]
     try:
-        yield CallDriver(rig, request.node.name, test_id=request.node.nodeid,
-                         failure_proof=request.node.get_closest_marker("failure_proof") is not None)
+        yield CallDriver(rig, request.node.name, test_id=request.node.nodeid)
     finally:
         rig.on_record = None
 

@@ -24,7 +24,7 @@ from harness.report.html import call_html, image_data_uri, summary_html
 from harness.report.model import RunReport, build_report, report_from_records
 from harness.report.svg import esc as cell
 from harness.report.verdict import Verdict, judge
-from harness.results.load import ResultsFileError, load_results
+from harness.results.load import ResultsFileError, kind_of, load_results, require_same_kind, run_kinds
 from harness.results.records import CallRecord
 from harness.results.writer import RESULTS_FILE
 
@@ -45,6 +45,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--baseline", action="append", default=[], metavar="RESULTS",
                     help="an earlier run's results.jsonl (or run directory; repeatable for shards): latencies "
                          "slower beyond the gates file's tolerance (default 20 %%) fail the run")
+    group.addoption("--allow-mixed-runs", action="store_true",
+                    help="compare against a --baseline of another kind (simulated/hardware) or time scale anyway "
+                         "(refused by default: such latencies are not comparable)")
     group.addoption("--no-evidence", action="store_true",
                     help="take no screenshots at ring or failure (logcat excerpts are still kept)")
 
@@ -74,7 +77,11 @@ def pytest_configure(config: pytest.Config) -> None:
     baseline = config.getoption("--baseline")
     if baseline:
         try:
-            config.stash[BASELINE_KEY] = build_report(load_results(baseline), title="baseline", sources=baseline)
+            loaded = load_results(baseline)
+            if not config.getoption("--allow-mixed-runs"):
+                require_same_kind([kind_of(*hooks.run_kind(config))], run_kinds(loaded),
+                                  f"{', '.join(baseline)} is")
+            config.stash[BASELINE_KEY] = build_report(loaded, title="baseline", sources=baseline)
         except ResultsFileError as exc:
             raise pytest.UsageError(f"--baseline: {exc}") from None
 

@@ -27,6 +27,7 @@ THUMBNAIL_WIDTH = 360
 STYLE = """
 .wr{font-family:system-ui,-apple-system,"Segoe UI",Helvetica,Arial,"WenQuanYi Micro Hei",sans-serif;color:#222;
 font-size:13px;margin:8px 0}
+.wr-incomplete{background:#fde8e8;border:2px solid #c0392b;color:#7b1d14;padding:6px 10px;margin:6px 0}
 .wr h2,.wr h3{margin:14px 0 6px}
 .wr table{border-collapse:collapse;margin:4px 0 10px}
 .wr th,.wr td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
@@ -84,18 +85,39 @@ def _pm(value: float, bound: float) -> str:
     return f"{value:.1f} <small>±{bound:.3g}</small>"
 
 
+def run_state_html(report: RunReport) -> str:
+    """First lines of the report: INCOMPLETE with its reasons, and what kind of run this was."""
+    out = ""
+    if report.incomplete:
+        items = "".join(f"<li>{esc(r)}</li>" for r in report.incomplete)
+        out += f'<div class="wr-incomplete"><b>INCOMPLETE</b><ul>{items}</ul></div>'
+    if report.kinds:
+        out += f'<p class="wr-kind">run: {esc(", ".join(report.kinds))}</p>'
+    return out
+
+
 def counts_html(report: RunReport) -> str:
     parts = [f'<span><b>{len(report.calls)}</b> calls</span>',
              f'<span class="passed"><b>{report.passed}</b> passed</span>',
              f'<span class="failed"><b>{report.product_failures}</b> failed</span>',
              f'<span class="lab_error"><b>{report.lab_errors}</b> lab_error</span>']
     if report.expected_failures:
-        parts.append(f"<span>{report.expected_failures} expected failures (failure-proof scenarios)</span>")
+        parts.append(f"<span>{report.expected_failures} expected failures (the marked calls of failure-proof "
+                     f"scenarios)</span>")
     stages = ", ".join(f"{esc(k)} {v}" for k, v in sorted(report.stages.items()))
     offset = report.offset_bound_ms
     lines = ['<div class="wr-counts">' + "".join(parts) + "</div>"]
     if stages:
         lines.append(f"<p>failure stages: {stages}</p>")
+    if report.shards:
+        lines.append("<p>shards: " + ", ".join(f"{esc(shard or '-')} on {esc(host or '-')} ({n} calls)"
+                                               for shard, host, n in report.shards) + "</p>")
+    if report.retried:
+        lines.append(f"<p>{len(report.retried)} attempt(s) ended in a lab error and were run again (--lab-reruns): "
+                     + ", ".join(esc(v.call_id) for v in report.retried) + "</p>")
+    if report.flaky:
+        lines.append("<p class='failed'>flaky (passed and failed on one model and build): "
+                     + "; ".join(f"{esc(t)} on {esc(m)} ({esc(b)})" for t, m, b in report.flaky) + "</p>")
     if offset is not None:
         lines.append(f"<p>clock offset bound (worst call): ±{offset:.3f} ms; each figure below carries its own bound"
                      f" (the call that had it)</p>")
@@ -169,7 +191,7 @@ def summary_html(report: RunReport, verdict: Verdict | None = None) -> str:
     """The run summary: counts, gates, latency table and plots, devices, failures (the report's first screen)."""
     sources = "".join(f"<li>{esc(s)}</li>" for s in report.sources)
     return (f'<style>{STYLE}</style><section class="wr wr-summary"><h2>{esc(report.title)}</h2>'
-            + counts_html(report) + verdict_html(verdict)
+            + run_state_html(report) + counts_html(report) + verdict_html(verdict)
             + "<h3>Latencies (passed calls)</h3>" + latency_table_html(report.latencies)
             + plots_html(report.latencies)
             + field_html(report)
@@ -219,7 +241,9 @@ def call_html(view: CallView, *, images: bool = True, link_base: Path | None = N
     """One call: outcome, waterfall, capture summary, logcat around a failure, screenshots (``images``)."""
     r = view.record
     steps = [(s.label, s.at_ms, s.bound_ms) for s in view.steps]
-    parts = [f"<p><b>{esc(r.scenario)}</b> on {esc(r.serial)} ({esc(r.model)}), room {esc(r.room_id or '-')}: "
+    where = ", ".join(f"{k} {r.extra[k]}" for k in ("shard", "host", "attempt") if r.extra.get(k) not in (None, ""))
+    parts = [f"<p><b>{esc(r.scenario)}</b> on {esc(r.serial)} ({esc(r.model)}), room {esc(r.room_id or '-')}"
+             + (f" [{esc(where)}]" if where else "") + ": "
              f'<span class="{esc(r.outcome.value)}">{esc(view.outcome_stage)}</span>'
              + (f" — {esc(r.error)}" if r.error else "") + "</p>"]
     if steps:

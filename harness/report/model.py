@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.results import figures
-from harness.results.load import LoadedRecord
+from harness.results.labels import HOST_KEY, SHARD_KEY, attempt_of, build_of, label_of
+from harness.results.load import LoadedRecord, incomplete_reasons, run_kinds
 from harness.results.records import DEVICE_KEY, EVIDENCE_KEY, LATENCIES, CallRecord, Outcome
 from harness.results.stats import PERCENTILES, percentile
 
@@ -93,16 +94,22 @@ class CallView:
     @property
     def call_id(self) -> str:
         r = self.record
-        return f"{r.worker + ':' if r.worker else ''}{r.serial}#{r.call_index}"
+        shard = label_of(r, SHARD_KEY)  # merged farm runs: serials and call numbers repeat across shards
+        return f"{shard + '/' if shard else ''}{r.worker + ':' if r.worker else ''}{r.serial}#{r.call_index}"
+
+    @property
+    def attempt(self) -> int:
+        return attempt_of(self.record)
 
     @property
     def expected_failure(self) -> bool:
-        return self.record.outcome is Outcome.FAILED and bool(self.record.extra.get("failure_proof"))
+        return self.record.expected_failure
 
     @property
     def outcome_stage(self) -> str:
         r = self.record
-        return r.outcome.value + (f" at {r.stage.value}" if r.stage else "")
+        return r.outcome.value + (f" at {r.stage.value}" if r.stage else "") + \
+            (f" (attempt {self.attempt})" if self.attempt > 1 else "")
 
 
 @dataclass
@@ -120,6 +127,8 @@ class RunReport:
     calls: list[CallView]
     latencies: dict[str, LatencyStats]
     devices: list[DeviceInfo]
+    incomplete: list[str] = field(default_factory=list)  # why the run is INCOMPLETE (empty: nothing missing)
+    kinds: list[str] = field(default_factory=list)  # "simulated at time scale 0.1", "hardware"
 
     @property
     def outcomes(self) -> Counter[str]:
@@ -139,7 +148,8 @@ class RunReport:
 
     @property
     def expected_failures(self) -> int:
-        """Failures of failure-proof scenarios: they prove a failure is caught and are not product failures."""
+        """Calls that failed exactly at the stage their scenario marked (``call.call(expect_failure=...)``): they
+        prove a failure is caught and are not product failures. Every other call of the scenario counts."""
         return sum(1 for v in self.calls if v.expected_failure)
 
     @property
@@ -149,6 +159,30 @@ class RunReport:
     @property
     def stages(self) -> Counter[str]:
         return Counter(v.record.stage.value for v in self.calls if v.record.stage and not v.expected_failure)
+
+    @property
+    def shards(self) -> list[tuple[str, str, int]]:
+        """(shard, host, calls) of a farm run; empty for a run of one host without labels."""
+        counts = Counter((label_of(v.record, SHARD_KEY) or "", label_of(v.record, HOST_KEY) or "") for v in self.calls)
+        return [(shard, host, n) for (shard, host), n in sorted(counts.items()) if shard or host]
+
+    @property
+    def retried(self) -> list[CallView]:
+        """Attempts that ended in a lab error and were run again (--lab-reruns): kept, shown as retried."""
+        later = {(v.record.test_id, label_of(v.record, SHARD_KEY), v.attempt) for v in self.calls}
+        return [v for v in self.calls if v.record.outcome is Outcome.LAB_ERROR
+                and (v.record.test_id, label_of(v.record, SHARD_KEY), v.attempt + 1) in later]
+
+    @property
+    def flaky(self) -> list[tuple[str, str, str]]:
+        """(scenario, model, build) that both passed and failed (a product failure) in this run."""
+        seen: dict[tuple[str, str, str], set[str]] = {}
+        for v in self.calls:
+            if v.expected_failure or v.record.outcome is Outcome.LAB_ERROR:
+                continue
+            key = (v.record.test_id or v.record.scenario, v.record.model, build_of(v.record))
+            seen.setdefault(key, set()).add(v.record.outcome.value)
+        return sorted(k for k, outcomes in seen.items() if {Outcome.PASSED.value, Outcome.FAILED.value} <= outcomes)
 
     @property
     def offset_bound_ms(self) -> float | None:
@@ -230,14 +264,18 @@ def devices_of(views: list[CallView]) -> list[DeviceInfo]:
 
 
 def build_report(loaded: list[LoadedRecord], *, title: str = "wmpf-hil run", sources: list[str] | None = None,
-                 ) -> RunReport:
+                 run_dirs: list[Path] | None = None) -> RunReport:
+    """The report of ``loaded``; ``run_dirs`` (default: the results files' directories) are read for their
+    ``run.json`` — an interrupted or cut-short run is INCOMPLETE."""
     views = [CallView(lr.record, lr.base_dir, waterfall(lr.record), evidence_of(lr.record, lr.base_dir))
              for lr in loaded]
     return RunReport(title=title, sources=list(sources or []), calls=views, latencies=latency_stats(views),
-                     devices=devices_of(views))
+                     devices=devices_of(views), incomplete=incomplete_reasons(loaded, run_dirs),
+                     kinds=run_kinds(loaded))
 
 
 def report_from_records(records: list[CallRecord], base_dir: Path | str = ".", **kwargs: Any) -> RunReport:
     """A report from records in memory (the pytest session, tests, benchmarks)."""
     base = Path(base_dir).resolve()
+    kwargs.setdefault("run_dirs", [])  # records in memory: only what they show themselves, no run.json read
     return build_report([LoadedRecord(r, base) for r in records], **kwargs)

@@ -276,3 +276,37 @@ def waterfall_svg(steps: Sequence[tuple[str, float, float]], title: str = "") ->
                      f'</text>')
         previous = max(previous, at)
     return _svg(parts, title or "call waterfall", width, height)
+
+
+TREND_COLOURS = (DATA_COLOUR, "#e09a1a", MARK_COLOUR, "#6a3d9a", "#1b9e77")
+MARKED_COLOUR = "#111111"  # the ring on a run that broke a gate, whatever the number of series
+
+
+def trend_svg(x_labels: Sequence[str], series: dict[str, Sequence[float | None]], title: str, *,
+              y_title: str = "ms", marked: Sequence[int] = (), marked_label: str = "broke a gate",
+              percent: bool = False) -> str:
+    """Values over runs (one line per series, gaps where a run had none); runs at ``marked`` get a black ring
+    on every series' point, named ``marked_label`` in the legend and the tooltips."""
+    if not x_labels or not any(v is not None for values in series.values() for v in values):
+        return ""
+    import pygal  # on first use: see _style
+    from pygal.style import Style
+
+    fmt: Callable[[float], str] = (lambda v: f"{v:.0%}") if percent else fmt_ms
+    chart = pygal.Line(title=plain(title), x_title="run", y_title=plain(y_title), x_labels=[plain(x) for x in x_labels],
+                       x_label_rotation=30, allow_interruptions=True, value_formatter=fmt,
+                       legend_at_bottom=True, legend_at_bottom_columns=4,
+                       truncate_legend=-1,
+                       **_options(style=Style(**{**STYLE_OPTIONS, "colors": (*TREND_COLOURS[:len(series)],
+                                                                              MARKED_COLOUR)}), height=H + 60,
+                                  show_legend=True,
+                                  **({"range": (0.0, 1.0)} if percent else {})))
+    for name, values in series.items():
+        chart.add(plain(name), [None if v is None else {"value": v, "label": f"{name}: {fmt(v)}"} for v in values])
+    if marked:
+        worst = [max((v[i] for v in series.values() if v[i] is not None), default=None) for i in range(len(x_labels))]
+        ring = [{"value": worst[i], "label": plain(marked_label)} if i in marked and worst[i] is not None else None
+                for i in range(len(x_labels))]
+        chart.add(plain(marked_label), ring, stroke=False, dots_size=7)
+    return _render(chart, f"{title}: over {len(x_labels)} runs" + (f", {len(marked)} marked {marked_label}"
+                                                                    if marked else ""))

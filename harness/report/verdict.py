@@ -74,6 +74,7 @@ class Verdict:
     regressions: list[Regression] = field(default_factory=list)
     baseline_source: str | None = None
     calls: int | None = None  # calls in the judged run; a run with none proves nothing and fails its gates
+    incomplete: list[str] = field(default_factory=list)  # an INCOMPLETE run fails its gates, whatever its figures
 
     @property
     def no_calls(self) -> bool:
@@ -89,7 +90,12 @@ class Verdict:
 
     @property
     def failed(self) -> bool:
-        return bool(self.missed or self.regressed or self.no_calls)
+        return bool(self.missed or self.regressed or self.no_calls or self.incomplete)
+
+    @property
+    def lab_only(self) -> bool:
+        """Failed only because the lab cut the run short (exit status 3 in the CLI, not 1)."""
+        return bool(self.incomplete) and not (self.missed or self.regressed)
 
     def lines(self) -> list[str]:
         """A plain-text table: every gate, then every baseline comparison, then the verdict."""
@@ -102,7 +108,9 @@ class Verdict:
             out.append(f"  {'latency':<28}{'baseline':>12}{'now':>12}  result")
             for r in self.regressions:
                 out.append(f"  {r.latency + ' ' + r.stat:<28}{r.baseline_ms:>12g}{r.current_ms:>12g}  {r.describe()}")
-        if self.no_calls:
+        if self.incomplete:
+            out.append("GATES FAILED: the run is INCOMPLETE: " + "; ".join(self.incomplete))
+        elif self.no_calls:
             out.append("GATES FAILED: the run placed no call, so no gate can be judged")
         elif self.failed:
             names = [g.gate for g in self.missed] + [f"{r.latency} {r.stat} regression" for r in self.regressed]
@@ -113,6 +121,7 @@ class Verdict:
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "failed": self.failed, "baseline": self.baseline_source, "calls": self.calls,
+                "incomplete": list(self.incomplete),
                 "gates": [{"gate": g.gate, "limit": g.limit, "actual": g.actual, "unit": g.unit, "passed": g.passed,
                            "missed_by": g.missed_by} for g in self.gates],
                 "regressions": [{"latency": r.latency, "stat": r.stat, "baseline_ms": r.baseline_ms,
@@ -174,4 +183,5 @@ def judge(report: RunReport, gates: Gates | None = None, baseline: RunReport | N
     policy = gates.baseline if gates is not None else BaselinePolicy()
     regressions = compare(report, baseline, policy) if baseline is not None else []
     return Verdict(gates.source if gates is not None else "(none)", results, regressions,
-                   baseline_source if baseline is not None else None, calls=len(report.calls))
+                   baseline_source if baseline is not None else None, calls=len(report.calls),
+                   incomplete=list(report.incomplete))

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from harness.errors import HarnessError
 from harness.results.records import CallRecord
-from harness.results.writer import RESULTS_FILE, read_results
+from harness.results.run_manifest import RunManifest
+from harness.results.writer import LOST, RESULTS_FILE, read_results
 
 
 class ResultsFileError(HarnessError):
@@ -68,3 +69,45 @@ def load_results(paths: list[str | Path] | tuple[str | Path, ...]) -> list[Loade
             raise ResultsFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
     out.sort(key=lambda lr: (lr.record.started_at, lr.record.serial, lr.record.call_index))
     return out
+
+
+def incomplete_reasons(loaded: list[LoadedRecord], base_dirs: list[Path] | None = None) -> list[str]:
+    """Why the runs behind ``loaded`` are incomplete: their ``run.json`` (interrupted, cut short, still
+    running) and calls that started without a record. Empty: nothing is known to be missing. ``base_dirs``:
+    the run directories to read (default: those of the records; ``[]``: read none)."""
+    dirs = list(dict.fromkeys(lr.base_dir for lr in loaded)) if base_dirs is None else list(base_dirs)
+    out: list[str] = []
+    for directory in dirs:
+        manifest = RunManifest.read(directory)
+        if manifest is not None:
+            prefix = f"{directory.name}: " if len(dirs) > 1 else ""
+            out.extend(prefix + reason for reason in manifest.incomplete_reasons)
+    lost = [lr for lr in loaded if lr.record.extra.get(LOST)]
+    if lost and not any("without a record" in reason for reason in out):
+        out.append(f"{len(lost)} call(s) started without a record (lost to the lab)")
+    return out
+
+
+def run_kinds(loaded: list[LoadedRecord]) -> list[str]:
+    """The distinct kinds of run behind the records: ``simulated at time scale 0.1``, ``hardware``..."""
+    return sorted({kind_of(lr.record.lab, lr.record.time_scale) for lr in loaded})
+
+
+def kind_of(lab: str | None, time_scale: float | None) -> str:
+    if lab is None:
+        return "kind not recorded"
+    if lab == "hardware":
+        return "hardware"
+    return f"{lab} at time scale {time_scale:g}" if time_scale is not None else lab
+
+
+def require_same_kind(current: list[str], other: list[str], what: str) -> None:
+    """Refuse to compare or merge runs of different kinds or time scales, saying why."""
+    if current and other and set(current) != set(other):
+        raise MixedRunsError(f"{what} {', '.join(other)}, this run is {', '.join(current)}: latencies of a "
+                             f"simulated run scale with its time scale and differ from hardware, so they are not "
+                             f"comparable (pass --allow-mixed-runs to compare anyway)")
+
+
+class MixedRunsError(ResultsFileError):
+    """Runs of different kinds (simulated/hardware) or time scales would be compared or merged."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -32,6 +33,16 @@ class Stage(str, enum.Enum):
     ONE_WAY_MEDIA = "one_way_media"  # connected, RTP flowed one way only
     END_NOT_HANDLED = "end_not_handled"
 
+
+# How far a call got, in call order (CallRecord.reached): what a lab error or a lost call had done by then.
+REACHED: tuple[str, ...] = ("started", "placed", "ringing", "answered", "connected", "hanging_up", "ended")
+# The record events that mean a call reached a step (figures' names; "hang_up_tap"/"caller_hang_up": the harness).
+REACHED_BY_EVENT = {"placed": "placed", "ring_shown": "ringing", "answered": "answered", "connected": "connected",
+                    "hang_up_tap": "hanging_up", "caller_hang_up": "hanging_up", "hung_up": "hanging_up",
+                    "ended": "ended"}
+SIMULATED = "simulated"
+HARDWARE = "hardware"
+EXPECT_FAILURE_KEY = "expect_failure"  # record.extra: the Stage this call exists to prove is caught
 
 # The latencies a call record knows, in the order a report shows them.
 EVIDENCE_KEY = "evidence"  # record.extra[EVIDENCE_KEY]: screenshots and logcat (harness.call.evidence)
@@ -95,11 +106,25 @@ class CallRecord:
     started_at: float = field(default_factory=time.time)
     finished_at: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    call_id: str = field(default_factory=lambda: uuid.uuid4().hex)  # joins the call's marks and its record
+    lab: str | None = None  # "simulated" or "hardware": runs of different kinds are not compared
+    time_scale: float | None = None  # the simulator's time scale (1.0 on hardware): figures scale with it
+    reached: str = "started"  # the furthest step (REACHED) the call got to
 
     # -- building -------------------------------------------------------------------------------------
     def add_event(self, stamp: EventStamp) -> EventStamp:
         """Keep the first occurrence of each event name (a later duplicate is a different call's echo)."""
+        step = REACHED_BY_EVENT.get(stamp.name)
+        if step is not None and REACHED.index(step) > REACHED.index(self.reached):
+            self.reached = step
         return self.events.setdefault(stamp.name, stamp)
+
+    @property
+    def expected_failure(self) -> bool:
+        """Failed exactly where the scenario said this call would (``call.call(expect_failure=Stage.X)``)."""
+        expected = self.extra.get(EXPECT_FAILURE_KEY)
+        return self.outcome is Outcome.FAILED and expected is not None and self.stage is not None \
+            and self.stage.value == expected
 
     def set_latency(self, name: str, ms: float, bound_ms: float) -> None:
         if name not in LATENCIES:
@@ -139,7 +164,8 @@ class CallRecord:
     def from_dict(cls, data: dict[str, Any]) -> CallRecord:
         rec = cls(scenario=data["scenario"], serial=data["serial"])
         for key in ("model", "room_id", "error", "offset_bound_ms", "retries", "retry_log", "call_index",
-                    "test_id", "worker", "started_at", "finished_at", "extra"):
+                    "test_id", "worker", "started_at", "finished_at", "extra", "call_id", "lab", "time_scale",
+                    "reached"):
             if key in data:
                 setattr(rec, key, data[key])
         rec.outcome = Outcome(data.get("outcome", "passed"))
