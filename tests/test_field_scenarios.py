@@ -122,7 +122,8 @@ def test_every_condition_runs_and_lost_calls_fail_at_the_stage_the_truth_shows(p
             continue
         assert record["stage"] in ("push_not_received", "no_ring"), (name, record["stage"], record["error"])
         assert "ring_shown" not in events and ({"push_dropped", "ring_hidden"} & events), (name, events)
-    for name in ("baseline", "doze_deep", "standby", "screen_off_locked", "cold_boot", "wifi_drop", "airplane"):
+    for name in ("baseline", "doze_deep", "standby", "screen_off_locked", "cold_boot", "wifi_drop", "airplane",
+                 "memory_kill", "crash_loop", "long_idle"):
         assert by_condition[name]["outcome"] == "passed", (name, by_condition[name]["error"])
     waits: dict[str, str] = {}
     for t in truth:
@@ -132,6 +133,7 @@ def test_every_condition_runs_and_lost_calls_fail_at_the_stage_the_truth_shows(p
     assert waits[by_condition["standby"]["room_id"]] == "standby_rare"
     assert waits[by_condition["wifi_drop"]["room_id"]] == "network_wifi_off"
     assert waits[by_condition["long_idle"]["room_id"]] == "doze_deep"  # it dozed off by itself
+    assert waits[by_condition["memory_kill"]["room_id"]] == "wmpf_restarting"  # kept until WMPF was back
     assert by_condition["cold_boot"]["extra"]["condition_facts"]["boot_completed_to_ring_ms"] > 0
     # after the reboot: boot, then WMPF up, activated by the host app, its push listener registered, the ring
     boots = [i for i, t in enumerate(truth) if t["event"] == "device_booted"]

@@ -55,6 +55,10 @@ class FieldProfile(Schema):
     network_drop: Literal["lost", "late"] = "late"
     # after Wi-Fi is back, WMPF's push channel takes this long to reconnect before held pushes arrive
     reconnect_s: Annotated[float, _SECONDS] = 3.0
+    # WMPF restarting (killed, crashed; its host app's lifecycle listener brings it back): the backend keeps a
+    # push for the device this long and delivers it once WMPF's listener is back [INFERRED]; 0 = lost at once.
+    # A WMPF nobody restarts loses the push after this hold, as before it.
+    wmpf_restart_hold_s: Annotated[float, _SECONDS] = 30.0
     # the incoming-call activity shows over the lock screen (showWhenLocked); false: the ring is hidden
     show_when_locked: bool = True
     # a screen turned off locks the device (the keyguard) until ``wm dismiss-keyguard`` or an unlock

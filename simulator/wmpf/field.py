@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from simulator.device import SimDevice
     from simulator.wmpf.recorder import Recorder
 
-GATES = ("network", "doze", "standby")
+GATES = ("network", "wmpf", "doze", "standby")
 
 
 @dataclass
@@ -50,10 +50,12 @@ class HeldPush:
 
 
 class FieldModel:
-    def __init__(self, device: SimDevice, recorder: Recorder, host_package: str) -> None:
+    def __init__(self, device: SimDevice, recorder: Recorder, host_package: str,
+                 wmpf_state: Callable[[], str] = lambda: "ready") -> None:
         self.device = device
         self.recorder = recorder
         self.host_package = host_package
+        self.wmpf_state = wmpf_state  # "ready", "restarting" (it will be back) or "down" (nobody restarts it)
         self.profile = parse_field(device.profile)
         leak = parse_leak(device.profile)
         self.host_leak = Leak(leak.host_app_kb_per_call, leak.host_app_threads_per_call, leak.host_app_fds_per_call)
@@ -139,6 +141,11 @@ class FieldModel:
                 return None
             reconnecting = self.profile.reconnect_s - (self.now_s() - net.changed_at_s)
             return Hold("network_reconnect", reconnecting) if reconnecting > 0 else None
+        if gate == "wmpf":
+            hold_s = self.profile.wmpf_restart_hold_s
+            if self.wmpf_state() == "restarting" and hold_s > 0:
+                return Hold("wmpf_restarting", hold_s)
+            return None  # ready, or down for good: WMPF's own delivery decides (and drops it)
         if gate == "doze":
             return self.power.doze_hold(WMPF_PACKAGE)
         return self.power.standby_hold(self.packages)
@@ -162,6 +169,10 @@ class FieldModel:
                 self.recorder.event("push_dropped", push.room_id, reason="device went down while the push was held")
                 return
             self._advance(push)
+
+    def _release_if_wmpf_ready(self, push: HeldPush) -> None:
+        if self.wmpf_state() == "ready":
+            self._release(push)
 
     def device_up(self) -> bool:
         from simulator.device import DeviceState
@@ -191,6 +202,9 @@ class FieldModel:
                 self._release(push)
 
     def _on_event(self, event: str, room_id: str | None, data: dict[str, Any]) -> None:
+        if event in ("wmpf_activated", "listener_registered"):  # WMPF is back: pushes kept meanwhile arrive
+            for push in [p for p in self.held if p.gate == "wmpf"]:
+                self.scheduler.later(0, lambda push=push: self._release_if_wmpf_ready(push))
         android = self.device.android
         if event == "push_received" and data.get("valid"):
             self.host_leak.one_call(self.device.processes, android.process_of(self.host_package))

@@ -60,7 +60,7 @@ class WmpfDevice:
                                    host=self.host, miniprogram=self.miniprogram)
         self.host.connect(self.service, self.miniprogram)
         # Doze, standby, network and screen conditions between the backend and WMPF (simulator.wmpf.field)
-        self.field = FieldModel(device, recorder, self.host_config.package)
+        self.field = FieldModel(device, recorder, self.host_config.package, self._wmpf_state)
         self.host.field = self.field.profile
         device.android.attach_app(WMPF_PACKAGE, self.service)
         device.android.attach_app(self.host_config.package, self.host)
@@ -86,6 +86,16 @@ class WmpfDevice:
         from simulator.device import DeviceState
 
         return self.device.state is DeviceState.ONLINE
+
+    def _wmpf_state(self) -> str:
+        """For the push path: "ready" (running and activated: WMPF itself delivers or drops the push),
+        "restarting" (starting, or dead with a host app whose lifecycle listener starts it again) or "down"."""
+        svc, host = self.service, self.host
+        if svc.running and svc.activated:
+            return "ready"
+        if (svc.proc is not None and svc.proc.alive) or (host.alive and host.lifecycle_on):
+            return "restarting"
+        return "down"
 
     @property
     def reachable(self) -> bool:
