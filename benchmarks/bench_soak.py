@@ -11,7 +11,6 @@ the whole soak and over its second half (flat = bounded: the logcat stream keeps
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -23,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import save
 from harness.results.soak import Series, soak_series
+from harness.results.writer import read_results
 
 REPO = Path(__file__).resolve().parents[1]
 SCALE = 0.005
@@ -45,7 +45,7 @@ def main() -> None:
         if not (run / "results.jsonl").exists():
             print(proc.stdout[-4000:], proc.stderr[-2000:])
             raise SystemExit(f"the soak run failed (exit {proc.returncode})")
-        records = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()]
+        records = list(read_results(run / "results.jsonl"))
     first = min(r["started_at"] for r in records)
     last = max(r["finished_at"] for r in records)
     harness = soak_series(records)[("harness", "rss_kb")]

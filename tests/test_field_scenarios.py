@@ -28,6 +28,7 @@ from harness.device.adb_server import free_server_port
 from harness.device.lab import Lab, LabConfig, derive_profile
 from harness.device.session import DeviceSession
 from harness.results.records import Outcome
+from harness.results.writer import read_results
 from tests.conftest import ADB_PORT, DEVICE_PORT
 from tests.selfcheck_helpers import _phone, read_truth, truth_latencies
 
@@ -101,7 +102,7 @@ def _pytest(pytester: pytest.Pytester, scenario: str, *args: str, port_slot: int
 
 
 def _records(pytester: pytest.Pytester) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (pytester.path / "run" / "results.jsonl").read_text().splitlines()]
+    return list(read_results(pytester.path / "run" / "results.jsonl"))  # records, not the progress marks
 
 
 def test_every_condition_runs_and_lost_calls_fail_at_the_stage_the_truth_shows(pytester: pytest.Pytester) -> None:
