@@ -68,3 +68,16 @@ class PushMessageError(ConfigError):
 
 class InjectionError(HarnessError):
     """A call could not be placed (phone API refused it, broadcast not delivered)."""
+
+
+class CallerProfileError(ConfigError):
+    """A caller profile (fixtures/callers/*.toml) is invalid."""
+
+
+class CapabilityMissing(HarnessError):
+    """A step needs something the chosen caller or lab cannot do (raised before the device is touched)."""
+
+    def __init__(self, capability: str, who: str, how: str = "", *, doing: str = "") -> None:
+        self.capability = capability
+        super().__init__(f"needs {capability}: {who} cannot {doing or capability.replace('_', ' ')}"
+                         + (f" ({how})" if how else ""))

@@ -15,6 +15,7 @@ from harness.results.records import Outcome
 pytestmark = pytest.mark.wmpf_scenario
 
 
+@pytest.mark.needs_connect
 def test_video_call_answered_by_tap(call: CallDriver) -> None:
     record = call.run(room_type="video", answer="tap", hang_up="device")
     assert record.outcome is Outcome.PASSED, record.error
@@ -26,12 +27,16 @@ def test_video_call_answered_by_tap(call: CallDriver) -> None:
     assert record.extra.get("hung_up_by") == "endByListener"
 
 
+@pytest.mark.needs_connect
+@pytest.mark.needs_hang_up
 def test_voice_call_hung_up_by_caller(call: CallDriver) -> None:
     record = call.run(room_type="voice", answer="tap", hang_up="phone")
     assert record.outcome is Outcome.PASSED, record.error
     assert record.extra.get("hung_up_by") == "endByCaller"
 
 
+@pytest.mark.needs_connect
+@pytest.mark.needs_auto_answer
 def test_auto_answer(call: CallDriver, variants: Variants) -> None:
     """The push carries isClickedHangOnBtn=1: the call page answers by itself, no tap.
 

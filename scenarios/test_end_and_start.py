@@ -19,13 +19,15 @@ from harness.results.records import Outcome
 pytestmark = pytest.mark.wmpf_scenario
 
 
+@pytest.mark.needs_connect
+@pytest.mark.needs_hang_up
 @pytest.mark.parametrize("mode", ["end_page", "background", "exit"])
 def test_end_mode(call: CallDriver, variants: Variants, mode: str) -> None:
     rig = call.rig
     if mode != rig.profile.end_mode:
         if not variants.simulated:
-            pytest.skip(f"this device's app ends calls with {rig.profile.end_mode!r} (app profile); "
-                        f"{mode!r} needs a device configured for it")
+            pytest.skip(f"needs end mode {mode!r}: this device's app ends calls with {rig.profile.end_mode!r} "
+                        f"(app profile); run on a device configured for {mode!r}")
         rig = variants.start({"call": {"end_mode": mode}}, dataclasses.replace(rig.profile, end_mode=mode))
     driver = call.on(rig)
     first = driver.run()
@@ -39,6 +41,7 @@ def test_end_mode(call: CallDriver, variants: Variants, mode: str) -> None:
     assert second.outcome is Outcome.PASSED, f"the call after an {mode!r} end did not pass: {second.error}"
 
 
+@pytest.mark.needs_connect
 def test_cold_versus_warm_start(call: CallDriver) -> None:
     """Kill the Mini Program's process: the next answer is a cold start; the one after (kept running) is warm."""
     rig = call.rig

@@ -2,8 +2,8 @@
 name reaches the screen intact and runs nothing on the device, by every route the app offers. "Intact" includes
 its glyphs: a name drawn as missing-glyph boxes (a device without a CJK font) fails (:mod:`harness.device.glyphs`).
 
-Pushes go in by the debug build's broadcast (the app profile's ``[broadcast]``) and, when the phone API has
-a control endpoint, through WMPF's own push channel.
+Pushes go in by the debug build's broadcast (the app profile's ``[broadcast]``) and, when the lab has a fault
+injector (``raw_push``), through WMPF's own push channel.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import pytest
 
 from harness.call.driver import CallDriver
 from harness.call.rig import Rig
-from harness.callers.injectors import BroadcastInjector
+from harness.callers.broadcast import BroadcastInjector
 from harness.callers.lab_faults import LabFaults
-from harness.config.push_fixtures import Caller, callers, malformed_pushes
+from harness.config.push_fixtures import Caller as NamedCaller
+from harness.config.push_fixtures import callers, malformed_pushes
 from harness.device import glyphs
 from harness.errors import WaitTimeout
 from harness.results.records import Outcome
@@ -41,14 +42,14 @@ def _expect_ignored_without_ring(rig: Rig, since: int, what: str) -> None:
 @pytest.mark.parametrize("kind", sorted(MALFORMED))
 def test_malformed_push_by_broadcast_is_ignored(call: CallDriver, kind: str) -> None:
     rig = call.rig
-    if rig.profile.broadcast is None:
-        pytest.skip(f"{rig.profile.source} has no [broadcast] table (not a debug build)")
+    assert rig.profile.broadcast is not None  # needs_broadcast
     since = rig.timeline.mark()
     BroadcastInjector(rig.session, rig.profile.broadcast).send(MALFORMED[kind])
     _expect_ignored_without_ring(rig, since, kind)
 
 
-@pytest.mark.needs_faults
+@pytest.mark.needs_raw_push
+@pytest.mark.needs_connect
 def test_malformed_push_through_wmpf_is_ignored(call: CallDriver, lab_faults: LabFaults) -> None:
     rig = call.rig
     since = rig.timeline.mark()
@@ -61,14 +62,12 @@ def _canaries(rig: Rig) -> str:
     return rig.session.device.shell(f"ls {CANARY}1 {CANARY}2 {CANARY}3 {CANARY}4 2>/dev/null; echo end").strip()
 
 
-@pytest.mark.parametrize("route", ["phone", "broadcast"])
+@pytest.mark.parametrize("route", [pytest.param("caller", marks=pytest.mark.needs_caller_name),
+                                   pytest.param("broadcast", marks=pytest.mark.needs_broadcast)])
 @pytest.mark.parametrize("caller", CALLERS, ids=[c.id for c in CALLERS])
-def test_caller_name_is_shown_intact_and_runs_nothing(call: CallDriver, caller: Caller, route: str) -> None:
+def test_caller_name_is_shown_intact_and_runs_nothing(call: CallDriver, caller: NamedCaller, route: str) -> None:
+    """Through the run's caller (when it chooses the name: a phone bot, a broadcast) and by broadcast."""
     rig = call.rig
-    if route == "broadcast" and rig.profile.broadcast is None:
-        pytest.skip(f"{rig.profile.source} has no [broadcast] table (not a debug build)")
-    if route == "phone" and rig.phone is None:
-        pytest.skip("no phone API for this device (--phone-url)")
     name = caller.with_canary(CANARY)
     rig.session.device.shell(f"rm -f {CANARY}1 {CANARY}2 {CANARY}3 {CANARY}4")
     with call.call() as c:

@@ -2,8 +2,8 @@
 ways a host app loses calls — no lifecycle listener (nobody restarts WMPF) and a push listener registered late.
 
 The last two exist to prove the harness catches the failure: they pass when the call is recorded
-``push_not_received``. Faults come through the phone API's /control/faults (the simulator's, or a lab fault
-injector); without one those scenarios skip.
+``push_not_received``. Faults come through the lab-faults interface (the simulator's, or a lab fault
+injector); without one those scenarios skip, naming the capability.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from harness.call.recovery import kill_and_recover, kill_wmpf, restart_host_app,
 from harness.callers.lab_faults import LabFaults
 from harness.results.records import Outcome, Stage
 
-pytestmark = [pytest.mark.wmpf_scenario, pytest.mark.recovery]
+pytestmark = [pytest.mark.wmpf_scenario, pytest.mark.recovery, pytest.mark.needs_connect]
 
 
 @pytest.mark.parametrize("method", ["kill9", "force_stop"])

@@ -15,7 +15,7 @@ from harness.call.driver import CallDriver
 from harness.results.records import Outcome
 from harness.results.stats import format_table, latency_table
 
-pytestmark = [pytest.mark.wmpf_scenario, pytest.mark.series]
+pytestmark = [pytest.mark.wmpf_scenario, pytest.mark.series, pytest.mark.needs_connect, pytest.mark.needs_hang_up]
 
 
 def test_series_of_calls(call: CallDriver, pytestconfig: pytest.Config, run_dir: Path) -> None:

@@ -25,6 +25,7 @@ from simulator.errors import SimulatorError
 from simulator.media import MediaRelay, attach_media, media_of
 from simulator.media.relay import DEFAULT_RELAY_PORT
 from simulator.phone.backend import PhoneBackend
+from simulator.phone.wechat import install_wechat
 from simulator.ports import DEFAULT_BASE_PORT, candidate_ports
 from simulator.profile import DeviceProfile, load_profile
 from simulator.wmpf import TruthRecorder, install
@@ -37,21 +38,26 @@ HOST = "127.0.0.1"
 
 @dataclass(frozen=True)
 class DeviceInfo:
-    """How to reach one simulated device: its adb serial, port, model and the simulated phone."""
+    """How to reach one simulated device or phone: its adb serial, port, model, the phone API and its role."""
 
     serial: str  # the adb serial, "127.0.0.1:PORT"
     port: int
     model: str
     sn: str  # ro.serialno, the device SN the WeChat backend knows
     phone: str | None = None
+    role: str = "device"  # "device" (a WMPF device under test) or "phone" (a caller's phone running WeChat)
 
     def as_json(self) -> dict[str, Any]:
-        return {"serial": self.serial, "port": self.port, "model": self.model, "sn": self.sn,
+        return {"role": self.role, "serial": self.serial, "port": self.port, "model": self.model, "sn": self.sn,
                 "phone": self.phone}
 
 
+PHONE_PROFILE = Path(__file__).resolve().parent.parent / "fixtures" / "devices" / "wechat-phone.toml"
+
+
 class Simulator:
-    """Start ``devices`` simulated devices; use as ``with Simulator(2) as sim: sim.devices``."""
+    """Start ``devices`` simulated devices (and ``phones`` phones running WeChat, the callers); use as
+    ``with Simulator(2, phones=1) as sim: sim.devices, sim.phones``."""
 
     def __init__(
         self,
@@ -68,13 +74,20 @@ class Simulator:
         truth_dir: str | Path | None = None,
         start_timeout: float = 60.0,
         media_base_port: int = DEFAULT_RELAY_PORT,
+        phones: int = 0,
+        phone_profile: str | Path | DeviceProfile | None = None,
     ) -> None:
         if devices < 1:
             raise SimulatorError(f"--devices must be at least 1, got {devices}")
         if time_scale <= 0:
             raise SimulatorError(f"time scale must be positive, got {time_scale}")
+        if phones < 0:
+            raise SimulatorError(f"--phones must be 0 or more, got {phones}")
         self.profile = profile if isinstance(profile, DeviceProfile) else load_profile(profile)
+        self.phone_profile = (phone_profile if isinstance(phone_profile, DeviceProfile)
+                              else load_profile(phone_profile or PHONE_PROFILE)) if phones else None
         self.count = devices
+        self.phone_count = phones
         self.base_port = base_port
         self.adb_path = adb_path or adb_host.bundled_adb_path()
         self.adb_server_port = adb_server_port or adb_host.default_server_port()
@@ -87,8 +100,10 @@ class Simulator:
         self.truth_dir = Path(truth_dir) if truth_dir else None
         self.start_timeout = start_timeout
         self.devices: list[DeviceInfo] = []
+        self.phones: list[DeviceInfo] = []  # the simulated callers' phones (role "phone")
         self.phone_url: str | None = None
         self._sim_devices: list[SimDevice] = []
+        self._sim_phones: list[SimDevice] = []
         self._servers: list[asyncio.Server] = []
         self._phone: PhoneBackend | None = None
         self._truth: TruthRecorder | None = None
@@ -111,9 +126,9 @@ class Simulator:
             self.run(self._start_devices(), timeout=self.start_timeout)
             if self.connect_devices:
                 adb_host.ensure_server(self.adb_path, self.adb_server_port)
-                for info in self.devices:
+                for info in self.all_devices:
                     adb_host.connect(self.adb_server_port, info.serial)
-                adb_host.wait_states(self.adb_server_port, [d.serial for d in self.devices], self.wait_state,
+                adb_host.wait_states(self.adb_server_port, [d.serial for d in self.all_devices], self.wait_state,
                                      timeout=self.start_timeout)
         except BaseException:
             self.stop()
@@ -125,7 +140,7 @@ class Simulator:
         if self._loop is None:
             return
         if self.connect_devices:
-            for info in self.devices:
+            for info in self.all_devices:
                 adb_host.disconnect(self.adb_server_port, info.serial)
         try:
             self.run(self._stop_devices(), timeout=10)
@@ -138,12 +153,32 @@ class Simulator:
             self._loop.close()
         self._loop = None
 
+    @property
+    def all_devices(self) -> list[DeviceInfo]:
+        """Devices, then phones."""
+        return [*self.devices, *self.phones]
+
     # -- out-of-band access for tests -----------------------------------------------------------
     def truth_path(self, which: int | str = 0) -> Path:
-        """Where a device's ground truth goes (``--truth DIR/<sn>.jsonl``)."""
+        """Where a device's (or, by serial or SN, a phone's) ground truth goes (``--truth DIR/<sn>.jsonl``)."""
         if self.truth_dir is None:
             raise SimulatorError("the simulator was started without a truth directory")
-        return self.truth_dir / f"{self.device(which).serialno}.jsonl"
+        try:
+            serialno = self.device(which).serialno
+        except KeyError:
+            if isinstance(which, int):
+                raise
+            serialno = self.phone(which).serialno
+        return self.truth_dir / f"{serialno}.jsonl"
+
+    def phone(self, which: int | str = 0) -> SimDevice:
+        """The in-process phone by index, adb serial or SN."""
+        if isinstance(which, int):
+            return self._sim_phones[which]
+        for info, dev in zip(self.phones, self._sim_phones, strict=True):
+            if which in (info.serial, info.sn):
+                return dev
+        raise KeyError(f"no simulated phone {which!r}; have {[d.serial for d in self.phones]}")
 
     def device(self, which: int | str = 0) -> SimDevice:
         """The in-process device by index, adb serial or SN (for faults and ground truth in tests)."""
@@ -184,9 +219,21 @@ class Simulator:
             self._servers.append(server)
             listening.append((device, port))
         self._phone = PhoneBackend(self._sim_devices, self._truth)
+        phones: list[tuple[SimDevice, int]] = []
+        for index in range(self.phone_count):
+            assert self.phone_profile is not None
+            phone = SimDevice(self.phone_profile, index, time_scale=self.time_scale)
+            install_wechat(phone, self._phone, self._truth)  # WeChat and the caller Mini Program
+            phone.boot()
+            server, port = await self._listen(phone, ports)
+            self._sim_phones.append(phone)
+            self._servers.append(server)
+            phones.append((phone, port))
         self.phone_url = await self._phone.start(HOST, 0)
         self.devices = [DeviceInfo(serial=f"{HOST}:{port}", port=port, model=device.model, sn=device.serialno,
                                    phone=self.phone_url) for device, port in listening]
+        self.phones = [DeviceInfo(serial=f"{HOST}:{port}", port=port, model=phone.model, sn=phone.serialno,
+                                  phone=self.phone_url, role="phone") for phone, port in phones]
 
     async def _listen(self, device: SimDevice, ports) -> tuple[asyncio.Server, int]:
         for port in ports:
@@ -205,6 +252,8 @@ class Simulator:
         for device in self._sim_devices:
             device.shutdown()
             media_of(device).shutdown()
+        for phone in self._sim_phones:
+            phone.shutdown()
         await self.media_relay.stop()
         for server in self._servers:
             server.close()

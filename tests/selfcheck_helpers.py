@@ -44,7 +44,7 @@ def selfcheck_rig(adb_port: int, adb_path: str, truth_dir: Path, *, base_port: i
             app = load_profile()
             assert lab.simulator is not None
             rig = Rig(session=session, timeline=Timeline(session, app), profile=app,
-                      phone=_phone(lab), results=results, time_scale=time_scale)
+                      caller=_bot(lab, session), results=results, time_scale=time_scale)
             wait_ready(rig)
             rig.warm_up()
             yield lab, rig
@@ -52,11 +52,12 @@ def selfcheck_rig(adb_port: int, adb_path: str, truth_dir: Path, *, base_port: i
         lab.stop()
 
 
-def _phone(lab: Lab):  # type: ignore[no-untyped-def]
+def _bot(lab: Lab, session: DeviceSession):  # type: ignore[no-untyped-def]
+    from harness.callers.bot import PhoneBotCaller
     from harness.callers.phone import Phone
 
     assert lab.simulator is not None
-    return Phone(lab.simulator.devices[0].phone or "")
+    return PhoneBotCaller(Phone(lab.simulator.devices[0].phone or ""), session.prop("ro.serialno"))
 
 
 def read_truth(path: Path) -> list[dict[str, Any]]:
@@ -75,4 +76,60 @@ def truth_latencies(truth: list[dict[str, Any]], room: str, drift_ppm: float) ->
         if a in first and b in first:
             span = (first[b] - first[a]) / 1e6
             out[name] = span * (1 + drift_ppm * 1e-6) if clock == "device" else span
+    return out
+
+
+# two-device latencies (the phone-app caller): latency -> (from phone truth event, to event, its truth file)
+PHONE_SPANS: dict[str, tuple[str, str, str]] = {
+    "push_to_ring": ("tap_call", "ring_shown", "device"),  # the tap on the phone -> the ring on the device
+    "tap_to_call_sent": ("tap_call", "call_page_calling", "phone"),  # the phone's own share
+    "call_sent_to_ring": ("call_page_calling", "ring_shown", "device"),  # spans both devices
+    "push_to_connect": ("tap_call", "connected", "device"),
+}
+
+
+@contextmanager
+def phone_selfcheck_rig(adb_port: int, adb_path: str, truth_dir: Path, *, base_port: int, device_clock: tuple[float,
+                        float] = (0.0, 0.0), phone_clock: tuple[float, float] = (0.0, 0.0), time_scale: float = 0.2,
+                        results: ResultsWriter | None = None) -> Iterator[tuple[Lab, Rig]]:
+    """A simulated device and a simulated phone (each with its own clock offset and drift), the phone-app caller
+    calling the device through the simulator's caller profile, exactly as a run does."""
+    from harness.call.caller_setup import CallerOptions, build_caller, build_faults, choose, for_lab
+    from harness.config.locations import FIXTURES_DIR
+
+    profile = derive_profile(None, {"clock": {"offset_s": device_clock[0], "drift_ppm": device_clock[1]}})
+    phone = derive_profile(FIXTURES_DIR / "devices" / "wechat-phone.toml",
+                           {"clock": {"offset_s": phone_clock[0], "drift_ppm": phone_clock[1]}})
+    lab = Lab(LabConfig(adb_port=adb_port, adb_path=adb_path, shared_adb=True, sim_profile=profile,
+                        sim_base_port=base_port, sim_time_scale=time_scale, truth_dir=truth_dir, sim_phones=1,
+                        sim_phone_profile=phone)).start()
+    try:
+        with DeviceSession(lab.serials[0], adb_port=adb_port) as session:
+            app = load_profile()
+            rig = Rig(session=session, timeline=Timeline(session, app), profile=app, results=results,
+                      time_scale=time_scale)
+            wait_ready(rig)
+            choice = for_lab(choose(CallerOptions(kind="phone_app"), app, simulated=True), lab)
+            rig.caller = build_caller(choice, lab, session, app)
+            rig.faults = build_faults(choice, rig.sn)
+            try:
+                rig.warm_up()
+                yield lab, rig
+            finally:
+                rig.caller.close()
+    finally:
+        lab.stop()
+
+
+def phone_truth_latencies(device: list[dict[str, Any]], phone: list[dict[str, Any]], room: str) -> dict[str, float]:
+    """The true two-device latencies (ms, host timeline) of one room's call, from both truth files."""
+    first: dict[tuple[str, str], int] = {}
+    for side, records in (("device", device), ("phone", phone)):
+        for rec in records:
+            if rec.get("room_id") == room:
+                first.setdefault((side, rec["event"]), rec["host_mono_ns"])
+    out: dict[str, float] = {}
+    for name, (a, b, side) in PHONE_SPANS.items():
+        if ("phone", a) in first and (side, b) in first:
+            out[name] = (first[(side, b)] - first[("phone", a)]) / 1e6
     return out

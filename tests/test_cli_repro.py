@@ -65,3 +65,14 @@ def test_devices_lists_the_simulated_device_with_wmpf_state() -> None:
     assert row["state"] == "device"
     assert row["model"] == "WMPF Learning Tablet T10" and row["wmpf"].startswith("running (pid ")
     assert row["wmpf_version"]
+
+
+def test_inject_through_the_simulated_phone_prints_the_phones_view() -> None:
+    proc = run_cli("inject", *TARGET, "--sim-time-scale", "0.2", "--hold", "0.2")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[0].endswith(": passed")
+    assert "the phone's view" in proc.stdout
+    assert re.search(r"phone +MicroMsg\.WMPFCaller: tap video call to WMPFSIM", proc.stdout), proc.stdout
+    assert re.search(r"phone +MicroMsg\.WMPFCaller: call page ended: .* reason=hung_up_by_listener", proc.stdout)
+    assert "call_sent_to_ring" in proc.stdout
+    assert proc.stdout.rstrip().splitlines()[-1].startswith("caller: phone app on 127.0.0.1:")

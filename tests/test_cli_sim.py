@@ -98,3 +98,21 @@ def post_json(url: str, body: dict):
     req = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=10) as resp:
         return json.load(resp)
+
+
+def test_sim_phones_are_android_devices_with_their_own_role_line(adb_server: AdbServer) -> None:
+    proc = start_sim(adb_server, "--devices", "1", "--phones", "1", "--base-port", str(DEVICE_PORT + 760))
+    try:
+        assert proc.stdout is not None
+        lines = [json.loads(proc.stdout.readline()) for _ in range(2)]
+        assert [line["role"] for line in lines] == ["device", "phone"]
+        phone = lines[1]
+        assert phone["model"] == "WeChat Test Phone P1" and phone["sn"].startswith("PHONESIM")
+        listing = adb_server.adb("devices", "-l").stdout
+        assert any(r.startswith(phone["serial"]) and " device " in r for r in listing.splitlines()), listing
+        shell = adb_server.adb("-s", phone["serial"], "shell", "pm list packages com.tencent.mm").stdout
+        assert "package:com.tencent.mm" in shell
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err

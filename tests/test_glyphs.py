@@ -72,7 +72,8 @@ def test_chinese_caller_name_scenario_fails_when_the_name_shows_as_boxes(cjk_fon
         env[render.CJK_FONTS_ENV] = ""  # the simulated device (in the child pytest) has no CJK font
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "scenarios/test_push.py", "-p", "no:cacheprovider", "-q",
-         "-k", "test_caller_name_is_shown_intact_and_runs_nothing and chinese and phone",
+         "-k", "test_caller_name_is_shown_intact_and_runs_nothing and chinese and not broadcast",
+         "--caller", "phone_bot",
          "--adb-port", str(free_server_port(ADB_PORT + 700)), "--sim-base-port", str(DEVICE_PORT + 1700),
          "--sim-time-scale", "0.1", "--run-dir", str(tmp_path / "run"), "--no-evidence"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)

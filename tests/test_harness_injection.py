@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.call.timeline import Timeline
-from harness.callers.injectors import BroadcastInjector
+from harness.callers.broadcast import BroadcastInjector
 from harness.callers.push import CallPush
 from harness.config.app_profile import load_profile
 from harness.device.session import DeviceSession

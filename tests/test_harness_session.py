@@ -7,7 +7,7 @@ import time
 import pytest
 
 from harness.call.timeline import Timeline
-from harness.callers.injectors import BroadcastInjector
+from harness.callers.broadcast import BroadcastInjector
 from harness.config.app_profile import load_profile
 from harness.device.session import DeviceSession
 from harness.errors import ServiceError, WaitTimeout

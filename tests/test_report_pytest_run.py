@@ -26,7 +26,7 @@ from harness.results.records import Outcome, Stage
 
 
 def _note_token(rig):
-    token = rig.phone.device(rig.sn).get("pushToken")
+    token = rig.faults.phone.device(rig.sn).get("pushToken")  # the simulator's phone bot API
     assert token and len(token) >= 32
     with open(os.environ["WMPF_TEST_TOKEN_FILE"], "a") as fh:
         fh.write(token + "\\n")
@@ -38,9 +38,10 @@ def test_answered(call, rig):
 
 
 @pytest.mark.failure_proof
-def test_caller_never_joins(call, rig):
+def test_caller_never_joins(call, rig, lab_faults):
+    lab_faults.caller_plan(joins=False)
     with call.call(expect_failure=Stage.NOT_CONNECTED) as c:
-        c.place(sim={"callerJoins": False})
+        c.place()
         c.wait_ring()
         c.answer()
         c.wait_connected()

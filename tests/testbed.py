@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from harness.callers.injectors import PhoneInjector
+from harness.callers.bot import PhoneInjector
 from harness.callers.phone import Phone
 from simulator.device import SimDevice
 from simulator.phone.backend import PhoneBackend
@@ -31,10 +31,17 @@ def place_call(phone: Phone, sn: str, *, room_type: str = "video", nick_name: st
                env_version: str = "release", custom_query: str = "", **sim: Any) -> str:
     """``callWMPF`` to device ``sn`` with its current token (as the harness places calls); the roomId.
 
-    ``sim`` keys go to ``_sim``: ``callerJoins``, ``hangUpAfterS``, ``cancelAfterS``.
+    ``sim`` keys set how the caller behaves in this call (``POST /control/caller``): ``callerJoins``,
+    ``hangUpAfterS``, ``cancelAfterS``.
     """
-    placement = PhoneInjector(phone, sn).call(room_type=room_type, caller_name=nick_name, env_version=env_version,
-                                              custom_query=custom_query or None, sim=sim or None)
+    if sim:
+        phone.request("POST", "/control/caller", {"sn": sn, **sim})
+    try:
+        placement = PhoneInjector(phone, sn).call(room_type=room_type, caller_name=nick_name,
+                                                  env_version=env_version, custom_query=custom_query or None)
+    finally:
+        if sim:
+            phone.request("POST", "/control/caller", {"sn": sn})
     assert placement.room_id is not None
     return placement.room_id
 

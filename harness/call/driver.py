@@ -38,9 +38,9 @@ import adbutils
 
 from harness.call.evidence import CallSubject
 from harness.call.timeline import CallEvent, voip
-from harness.callers.injectors import BroadcastInjector, PhoneInjector, Placement
+from harness.callers.base import Caller, CallRequest, Capability, Placement
+from harness.callers.broadcast import BroadcastCaller
 from harness.callers.phone import PhoneApiError
-from harness.callers.push import CallPush
 from harness.capture import CallCapture
 from harness.config.app_profile import END_PATTERN
 from harness.device.retry import LabRetry, reconnect
@@ -48,7 +48,7 @@ from harness.device.services.base import ServiceState
 from harness.device.services.clock_sync import ClockSyncService
 from harness.device.services.logcat import LogcatService
 from harness.device.ui import UiElementMissing
-from harness.errors import DeviceLostError, HarnessError, InjectionError, LabError, WaitTimeout
+from harness.errors import CapabilityMissing, DeviceLostError, HarnessError, InjectionError, LabError, WaitTimeout
 from harness.hostclock import host_ns
 from harness.results import figures
 from harness.results.records import EXPECT_FAILURE_KEY, CallRecord, EventStamp, Outcome, Stage
@@ -62,7 +62,6 @@ log = logging.getLogger("harness.call.driver")
 # onVoipEvent names that end a call, or show it cannot go on.
 ENDING = ("endVoip", "abortVoip", "hangUpVoip", "rejectVoip", "cancelVoip", "timeout", "joinFailListener")
 LAB_EXCEPTIONS: tuple[type[BaseException], ...] = (LabError, adbutils.AdbError, ConnectionError, OSError)
-ROOM_PREFIX = "wxf830863afde621ebWmpfVoip"
 
 
 class CallFailed(HarnessError):
@@ -92,6 +91,7 @@ class Call:
                               on_retry=self.record.count_retry)
         self.mark = 0
         self.placement: Placement | None = None
+        self.caller: Caller | None = None  # who placed this call (the rig's caller, or a broadcast)
         self.room: str | None = None
         self.auto_answer = False
         self.seen: dict[str, CallEvent] = {}
@@ -142,6 +142,7 @@ class Call:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
         if self.written:
             return False
+            return False
         suppress = False
         interrupted = exc is not None and not isinstance(exc, Exception)
         if isinstance(exc, CallFailed):
@@ -152,6 +153,8 @@ class Call:
             suppress = True
         elif interrupted:  # KeyboardInterrupt (SIGINT; SIGTERM through the plugin), SystemExit: record, re-raise
             self.record.lab_error(f"interrupted ({type(exc).__name__}) after the call reached {self.record.reached}")
+        elif isinstance(exc, CapabilityMissing):  # the caller cannot do a step (the plugin skips the scenario)
+            self.record.lab_error(f"not run: {exc} (reached {self.record.reached})")
         elif exc is not None:
             self.record.lab_error(f"harness error {type(exc).__name__}: {exc} (reached {self.record.reached})")
         if not interrupted:
@@ -252,52 +255,45 @@ class Call:
         self._add(EventStamp(name, device / 1e6, host_instant_ns / 1e6, (bound + bracket_ns) / 1e6, source="host"))
 
     # -- placing ----------------------------------------------------------------------------------------
-    def place(self, *, room_type: str | None = None, caller_name: str | None = None,
-              auto_answer: bool | None = None, sim: dict[str, Any] | None = None,
-              custom_query: dict[str, str] | None = None, via: str | None = None) -> Placement:
-        """Place the call per the profile: the phone (``callWMPF``) or a debug broadcast of the push JSON.
+    def caller_for(self, via: str | None) -> Caller:
+        """The rig's caller, or (``via="broadcast"``) the broadcast caller for this call only."""
+        if via == "broadcast":
+            return BroadcastCaller(self.rig.session, self.profile.broadcast, self.profile.miniprogram_appid or "",
+                                   self.profile.source)
+        if via not in (None, "caller"):
+            raise InjectionError(f"unknown call route {via!r}: use 'caller' (the run's caller) or 'broadcast'")
+        if self.rig.caller is None:
+            raise InjectionError("no caller is configured for this device: pass --caller-serial PHONE "
+                                 "--caller-profile C (a phone running WeChat), --phone-url URL (a phone bot), "
+                                 "or --caller broadcast (a debug build)")
+        return self.rig.caller
 
-        ``via`` ("phone" or "broadcast") overrides the profile's ``call.method`` for this call."""
+    def place(self, *, room_type: str | None = None, caller_name: str | None = None,
+              auto_answer: bool | None = None, custom_query: dict[str, str] | None = None,
+              via: str | None = None) -> Placement:
+        """Place the call through the run's caller (a phone running WeChat, a phone bot, a broadcast).
+
+        ``via="broadcast"`` broadcasts the push for this call whatever the run's caller is. ``caller_name``
+        None leaves the name to the caller (the phone's WeChat nickname, or the profile's ``caller_name``)."""
         profile = self.profile
-        via = via or profile.call_method
-        if via not in ("phone", "broadcast"):
-            raise InjectionError(f"unknown call route {via!r}: use 'phone' or 'broadcast'")
+        self.caller = caller = self.caller_for(via)
         self.auto_answer = profile.answer == "auto" if auto_answer is None else auto_answer
-        room_type = room_type or profile.room_type
-        caller = caller_name if caller_name is not None else profile.caller_name
+        request = CallRequest(sn=self.rig.sn, room_type=room_type or profile.room_type, caller_name=caller_name,
+                              auto_answer=self.auto_answer, custom_query=dict(custom_query or {}),
+                              env_version=profile.env_version, default_caller_name=profile.caller_name)
         try:
-            if via == "phone":
-                if self.rig.phone is None:
-                    raise InjectionError("the app profile places calls through a phone API but none is "
-                                         "configured: pass --phone-url (or use a broadcast profile)")
-                placement = PhoneInjector(self.rig.phone, self.rig.sn).call(
-                    room_type=room_type, caller_name=caller, auto_answer=self.auto_answer,
-                    env_version=profile.env_version, sim=sim, custom_query=custom_query)
-            else:
-                if sim:
-                    raise InjectionError("simulator call options (_sim) need the phone API, not a broadcast")
-                placement = self.broadcast(self.make_push(room_type, caller, custom_query))
+            placement = caller.place(request)
         except PhoneApiError as exc:
             raise CallFailed(Stage.PUSH_NOT_RECEIVED, f"the caller's backend refused the call: {exc}") from exc
         self.placement = placement
         self.room = placement.room_id
         self.record.room_id = placement.room_id
+        self.record.extra["caller"] = caller.name
         self.stamp_host(figures.PLACED, placement.host_ns, placement.bound_ns)
+        for name, (host, bound) in placement.phone_events.items():
+            device, _ = self.rig.session.clock.estimate().host_to_device(host)
+            self.record.add_event(EventStamp(name, device / 1e6, host / 1e6, bound / 1e6, source="phone"))
         return placement
-
-    def make_push(self, room_type: str, caller: str, custom_query: dict[str, str] | None = None) -> CallPush:
-        appid = self.profile.miniprogram_appid or ""
-        app_type = {"release": 0, "develop": 1, "trial": 2}[self.profile.env_version]
-        room = f"{ROOM_PREFIX}{time.time_ns() // 1000}"
-        return CallPush(room_type=room_type, group_id=room, listener_id=self.rig.sn, caller_name=caller,
-                        appid=appid, app_type=app_type, custom_query=dict(custom_query or {}),
-                        auto_answer=self.auto_answer)
-
-    def broadcast(self, push: CallPush | str) -> Placement:
-        if self.profile.broadcast is None:
-            raise InjectionError(f"{self.profile.source} has no [broadcast] table: cannot inject a push by "
-                                 f"broadcast on this app")
-        return BroadcastInjector(self.rig.session, self.profile.broadcast).send(push)
 
     # -- ringing and answering ---------------------------------------------------------------------------
     def wait_ring(self) -> CallEvent:
@@ -459,13 +455,13 @@ class Call:
                                             f"({state.get('endReason')}) while the device held the call")
 
     def caller_state(self) -> dict[str, Any] | None:
-        """The caller's view of the room (``GET /calls/<room>``), or None without a phone API that has it."""
-        if self.rig.phone is None or self.room is None or self.placement is None \
-                or self.placement.method != "phone":
+        """The caller's view of the call (``{"state", "endReason"}``), or None when the caller cannot tell."""
+        caller = self.caller
+        if caller is None or self.placement is None or Capability.CALL_STATE not in caller.capabilities:
             return None
         try:
-            return self.rig.phone.call_state(self.room)
-        except PhoneApiError:
+            return caller.state(self.room)
+        except (InjectionError, LabError):
             return None
 
     def hang_up(self, side: str = "device") -> CallEvent:
@@ -478,10 +474,10 @@ class Call:
                 raise self._timeout(Stage.END_NOT_HANDLED, f"cannot hang up: {exc}") from None
             self.stamp_host("hang_up_tap", tap.host_ns, tap.bound_ns)
         elif side == "phone":
-            if self.rig.phone is None or self.room is None:
-                raise InjectionError("hanging up from the caller's side needs the phone API")
+            caller = self.caller or self.caller_for(None)
+            caller.require(Capability.HANG_UP)
             before = host_ns()
-            self.rig.phone.hang_up(self.room)
+            caller.hang_up(self.room)
             after = host_ns()
             self.stamp_host("caller_hang_up", (before + after) / 2, (after - before) / 2)
         else:
@@ -507,11 +503,11 @@ class Call:
         return event
 
     def caller_cancel(self) -> None:
-        """The caller hangs up before the device answered (phone ``/cancel``)."""
-        if self.rig.phone is None or self.room is None:
-            raise InjectionError("a caller cancel needs the phone API")
+        """The caller hangs up before the device answered (Cancel on the phone, or the bot's ``/cancel``)."""
+        caller = self.caller or self.caller_for(None)
+        caller.require(Capability.CANCEL)
         before = host_ns()
-        self.rig.phone.cancel(self.room)
+        caller.cancel(self.room)
         after = host_ns()
         self.stamp_host("caller_cancel", (before + after) / 2, (after - before) / 2)
 
@@ -569,15 +565,19 @@ class Call:
             self._recover_lab()
             if self.rig.lost is not None:
                 return
-        if self.rig.phone is None or self.room is None:
+        caller = self.caller
+        if caller is None or self.placement is None:
             return
         state = self.caller_state()
         if state is None or state.get("state") == "ended":
             return
         try:
-            self.rig.phone.hang_up(self.room)
-        except (PhoneApiError, LabError) as exc:
-            log.info("clean-up hang-up of %s: %s", self.room, exc)
+            if state.get("state") == "connected":
+                caller.hang_up(self.room)
+            else:
+                caller.cancel(self.room)
+        except (PhoneApiError, LabError, InjectionError, CapabilityMissing) as exc:
+            log.info("clean-up of %s on the caller's side: %s", self.room, exc)
         if self.record.outcome is Outcome.LAB_ERROR and self.record.reached in ("placed", "ringing") \
                 and self.profile.selectors.get("decline"):
             self._dismiss_ring()
@@ -596,13 +596,14 @@ class Call:
             log.debug("clean-up decline of %s: %s", self.room, exc)
 
     def _probe(self) -> None:
-        """The device answers a shell command and the caller's phone API answers: adb's device list can still
-        show a transport whose other end just died."""
+        """The device answers a shell command and the lab's phone API (when there is one) answers: adb's device
+        list can still show a transport whose other end just died."""
         if self.rig.session.device.shell("echo ok").strip() != "ok":
             raise LabError(f"{self.rig.serial} does not answer a shell command")
-        if self.rig.phone is not None:
+        phone = self.rig.faults.phone if self.rig.faults is not None else None
+        if phone is not None:
             with contextlib.suppress(PhoneApiError):  # unreachable is a LabError; a refusal is an answer
-                self.rig.phone.devices()
+                phone.devices()
 
     def _recover_lab(self) -> None:
         """After a lab error: the device back with its services, or quarantined (one warning line, once)."""
@@ -664,7 +665,7 @@ class CallDriver:
 
     def run(self, *, answer: str | None = None, hang_up: str = "device", hold_s: float | None = None,
             room_type: str | None = None, caller_name: str | None = None,
-            sim: dict[str, Any] | None = None, extra: dict[str, Any] | None = None) -> CallRecord:
+            extra: dict[str, Any] | None = None) -> CallRecord:
         """Place, ring, answer (``tap`` or ``auto``; default per profile), connect, hold, hang up, verify.
 
         ``extra`` is stored in the record (e.g. ``{"start": "cold"}``) before it is written.
@@ -672,7 +673,7 @@ class CallDriver:
         with self.call() as call:
             call.record.extra.update(extra or {})
             call.place(room_type=room_type, caller_name=caller_name,
-                       auto_answer=None if answer is None else answer == "auto", sim=sim)
+                       auto_answer=None if answer is None else answer == "auto")
             call.wait_ring()
             call.answer()
             call.wait_connected()

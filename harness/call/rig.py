@@ -1,7 +1,8 @@
 """A rig: everything the harness holds to drive calls on one device under one app profile.
 
-The device session (logcat stream, clock sync, uiautomator2), its typed timeline, the app profile, the caller's
-phone API (when there is one), the run's results writer and the UI actions. The ``call`` fixture builds one for the
+The device session (logcat stream, clock sync, uiautomator2), its typed timeline, the app profile, the caller
+(:mod:`harness.callers`: a phone running WeChat, a phone bot or a broadcast) and the lab's fault injector (when
+there is one), the run's results writer and the UI actions. The ``call`` fixture builds one for the
 device under test; scenarios that need a differently configured simulated device build another
 (:mod:`harness.pytest_plugin.variants`). Bounds come from the profile; on the simulator they shrink with its time
 scale, because the device's timers do (a scenario expecting the 60 s ring timeout must not wait real minutes)."""
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
 
     from harness.call.evidence import CallObserver
     from harness.call.timeline import Timeline
-    from harness.callers.phone import Phone
+    from harness.callers.base import Caller
+    from harness.callers.lab_faults import LabFaults
     from harness.config.app_profile import AppProfile
     from harness.device.session import DeviceSession
     from harness.results.records import CallRecord
@@ -41,7 +43,8 @@ class Rig:
     session: DeviceSession
     timeline: Timeline
     profile: AppProfile
-    phone: Phone | None = None
+    caller: Caller | None = None
+    faults: LabFaults | None = None  # the lab-faults interface, capabilities probed at build
     results: ResultsWriter | None = None
     time_scale: float = 1.0  # the simulator's --sim-time-scale; 1.0 on hardware
     lab_kind: str = "simulated"  # "simulated" or "hardware", on every record (runs of different kinds differ)

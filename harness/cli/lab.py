@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.config.app_profile import APPS_DIR, load_profile
+from harness.config.caller_profile import load_caller_profile
 from harness.config.lab_file import HostEntry, LabFile, load_lab, resolve_profile
 from harness.config.locations import FIXTURES_DIR
 from harness.errors import ConfigError
@@ -79,6 +80,12 @@ def profile_problems(lab: LabFile, path: Path, notes: list[str] | None = None) -
                                  f"wmpf-hil ships no caller profiles (fixtures/callers/)")
             elif not target.is_file():
                 problems.append(f"{path}: hosts[{i}].phones[{j}].caller_profile: no caller profile at {target}")
+            elif target not in checked:
+                checked.add(target)
+                try:
+                    load_caller_profile(target)
+                except ConfigError as exc:
+                    problems.append(f"{path}: hosts[{i}].phones[{j}]: caller profile {phone.caller_profile!r}: {exc}")
     return problems
 
 
@@ -155,6 +162,10 @@ class Shard:
         cmd += ["--app-profile", sorted(profiles)[0]]
         for device in self.host.devices:
             cmd += ["--serial", device.serial]
+        for phone in self.host.phones:  # the phone-app caller: the host's phones running WeChat
+            cmd += ["--caller-serial", phone.serial]
+        if self.host.phones:
+            cmd += ["--caller-profile", self.host.phones[0].caller_profile]
         if self.host.phone_url:
             cmd += ["--phone-url", self.host.phone_url]
         if len(self.host.devices) > 1:

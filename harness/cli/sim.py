@@ -1,6 +1,7 @@
 """``wmpf-hil sim``: run simulated devices until interrupted, for desk debugging and external tools.
 
-Prints one JSON line per device (``serial``, ``port``, ``model``, ``sn``, ``phone``) once all are connected
+Prints one JSON line per device and phone (``role`` "device" or "phone", ``serial``, ``port``, ``model``, ``sn``,
+``phone``: the phone bot API's URL) once all are connected
 to the adb server, then waits for SIGINT or SIGTERM and stops cleanly.
 """
 
@@ -19,6 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sim", help="start simulated devices and connect them to an adb server",
                        description=__doc__)
     p.add_argument("--devices", type=int, default=1, metavar="N", help="how many devices (default 1)")
+    p.add_argument("--phones", type=int, default=0, metavar="M",
+                   help="also start M simulated phones running WeChat with the caller Mini Program (default 0)")
+    p.add_argument("--phone-profile", default=None, metavar="TOML",
+                   help="device profile of the phones (default: fixtures/devices/wechat-phone.toml)")
     p.add_argument("--profile", default=None, metavar="TOML", help="device profile (default: wmpf-tablet)")
     p.add_argument("--base-port", type=int, default=20000, metavar="PORT",
                    help="first device port to try (ports in the ephemeral range are skipped)")
@@ -41,14 +46,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         sim = Simulator(args.devices, profile=args.profile, base_port=args.base_port, adb_path=args.adb_path,
                         adb_server_port=args.adb_port, adb_keys=args.adb_keys, time_scale=args.time_scale,
-                        truth_dir=args.truth,
+                        truth_dir=args.truth, phones=args.phones, phone_profile=args.phone_profile,
                         wait_state=("device", "unauthorized") if args.adb_keys else ("device",))
         sim.start()
     except (SimulatorError, ValueError) as exc:
         print(f"wmpf-hil sim: error: {exc}", file=sys.stderr)
         return 2
     try:
-        for info in sim.devices:
+        for info in sim.all_devices:
             print(json.dumps(info.as_json()), flush=True)
         while not stop.wait(0.5):
             pass

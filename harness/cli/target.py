@@ -31,8 +31,10 @@ def add_target_arguments(p: argparse.ArgumentParser, *, many: bool = False) -> N
 
 
 @contextmanager
-def open_lab(args: argparse.Namespace, sim_overrides: dict[str, dict[str, Any]] | None = None) -> Iterator[Lab]:
-    """The lab for the command; ``sim_overrides`` configure the simulated device (ignored for a real one)."""
+def open_lab(args: argparse.Namespace, sim_overrides: dict[str, dict[str, Any]] | None = None, *,
+             sim_phones: int = 0) -> Iterator[Lab]:
+    """The lab for the command; ``sim_overrides`` configure the simulated device (ignored for a real one), and
+    ``sim_phones`` simulated phones running WeChat are started beside it."""
     serials = args.serial if isinstance(args.serial, list) else ([args.serial] if args.serial else [])
     if serials:
         port = args.adb_port or int(os.environ.get("ANDROID_ADB_SERVER_PORT", "5037"))
@@ -41,7 +43,7 @@ def open_lab(args: argparse.Namespace, sim_overrides: dict[str, dict[str, Any]] 
         config = LabConfig(adb_port=free_server_port(args.adb_port or DEFAULT_ISOLATED_PORT),
                            sim_profile=derive_profile(args.sim_profile, sim_overrides) if sim_overrides
                            else args.sim_profile, sim_time_scale=args.sim_time_scale,
-                           sim_base_port=args.sim_base_port)
+                           sim_base_port=args.sim_base_port, sim_phones=sim_phones)
     lab = Lab(config).start()
     try:
         yield lab

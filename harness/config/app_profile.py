@@ -22,7 +22,7 @@ from harness.errors import AppProfileError
 APPS_DIR = FIXTURES_DIR / "apps"
 DEFAULT_PROFILE = APPS_DIR / "default.toml"
 
-CALL_METHODS = ("phone", "broadcast")
+CALL_METHODS = ("phone", "phone_app", "phone_bot", "broadcast")  # harness.call.caller_setup picks the caller
 ANSWER_MODES = ("tap", "auto")
 END_MODES = ("end_page", "background", "exit")
 ROOM_TYPES = ("voice", "video")

@@ -1,6 +1,7 @@
 """The lab a test session runs in: one adb server and the devices on it, real or simulated.
 
-With no serial named, the lab starts an isolated adb server and the simulator (the embedded default);
+With no serial named, the lab starts an isolated adb server and the simulator (the embedded default), with
+``sim_phones`` simulated phones running WeChat for the phone-app caller;
 with serials, it attaches to the user's adb server and those devices. Either way the rest of the harness
 sees the same thing: an adb server port and a list of serials.
 """
@@ -28,6 +29,8 @@ class LabConfig:
     sim_profile: str | simulator.DeviceProfile | None = None
     sim_base_port: int = 20000
     sim_time_scale: float = 1.0
+    sim_phones: int = 0  # simulated phones running WeChat (the callers), beside the simulated devices
+    sim_phone_profile: str | simulator.DeviceProfile | None = None  # their device profile (default wechat-phone)
     truth_dir: Path | None = None
     shared_adb: bool = False  # attach to the adb server at adb_port (another lab's) instead of owning one
 
@@ -56,6 +59,7 @@ class Lab:
         self.simulator: simulator.Simulator | None = None
         self.adb = AdbServer(config.adb_port, config.adb_path, owned=not config.serials and not config.shared_adb)
         self.serials: list[str] = list(config.serials)
+        self.phone_serials: list[str] = []  # the simulated phones' serials (callers), when simulated
 
     @property
     def simulated(self) -> bool:
@@ -69,9 +73,11 @@ class Lab:
                     self.config.sim_devices, profile=self.config.sim_profile,
                     base_port=self.config.sim_base_port, adb_path=self.adb.adb_path,
                     adb_server_port=self.adb.port, time_scale=self.config.sim_time_scale,
-                    truth_dir=self.config.truth_dir,
+                    truth_dir=self.config.truth_dir, phones=self.config.sim_phones,
+                    phone_profile=self.config.sim_phone_profile,
                 ).start()
                 self.serials = [d.serial for d in self.simulator.devices]
+                self.phone_serials = [p.serial for p in self.simulator.phones]
         except BaseException:
             self.adb.stop()
             raise
@@ -95,6 +101,7 @@ class Lab:
         return Lab(dataclasses.replace(
             self.config, serials=[], adb_port=self.adb.port, adb_path=self.adb.adb_path, sim_devices=1,
             sim_profile=profile, sim_base_port=self.config.sim_base_port + 50,
+            sim_phones=min(self.config.sim_phones, 1),
             truth_dir=truth_dir or self.config.truth_dir, shared_adb=True))
 
     def client(self) -> adbutils.AdbClient:

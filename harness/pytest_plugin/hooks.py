@@ -17,9 +17,12 @@ from typing import Any
 
 import pytest
 
+from harness.call.caller_setup import CallerChoice, CallerOptions, CallerUsageError, choose
+from harness.callers.base import Capability
+from harness.callers.lab_faults import HOW_TO_GET as FAULTS_HOW
 from harness.config.app_profile import AppProfile, load_profile
 from harness.config.capture import CaptureConfig, parse_capture
-from harness.errors import AppProfileError, ConfigError
+from harness.errors import AppProfileError, CapabilityMissing, ConfigError
 from harness.pytest_plugin.completeness import RunLedger
 from harness.redact import install_log_redaction
 from harness.results.load import kind_of
@@ -27,11 +30,25 @@ from harness.results.records import EXPECT_FAILURE_KEY, HARDWARE, SIMULATED
 from harness.results.stats import format_table, latency_table
 from harness.results.writer import RESULTS_FILE, new_run_id, prepare_run_dir, read_results
 
+# needs_* marker → (capability, who provides it: the run's "caller" or the "lab" fault injector)
+NEEDS: dict[str, tuple[Capability, str]] = {
+    "needs_connect": (Capability.CONNECT, "caller"),
+    "needs_cancel": (Capability.CANCEL, "caller"),
+    "needs_hang_up": (Capability.HANG_UP, "caller"),
+    "needs_call_state": (Capability.CALL_STATE, "caller"),
+    "needs_caller_name": (Capability.CALLER_NAME, "caller"),
+    "needs_auto_answer": (Capability.AUTO_ANSWER, "caller"),
+    "needs_concurrent_calls": (Capability.CONCURRENT_CALLS, "caller"),
+    "needs_lose_network": (Capability.LOSE_NETWORK, "caller"),
+    "needs_faults": (Capability.FAULTS, "lab"),
+    "needs_caller_plan": (Capability.CALLER_PLAN, "lab"),
+    "needs_raw_push": (Capability.RAW_PUSH, "lab"),
+}
 MARKERS = (
     "wmpf_scenario: a call scenario run against a device (real or simulated)",
-    "needs_phone: places calls through a phone API (the simulated phone, or --phone-url)",
-    "needs_broadcast: places calls by broadcast (the app profile needs a [broadcast] table)",
-    "needs_faults: sets device faults through the phone API's /control/faults (the simulator, or a lab bot)",
+    *(f"{name}: needs the {who}'s {cap.value} capability (skipped, naming it, where missing)"
+      for name, (cap, who) in NEEDS.items()),
+    "needs_broadcast: injects pushes by broadcast (the app profile needs a [broadcast] table)",
     "failure_proof: exists to prove a failure is caught: the one call made with call.call(expect_failure=Stage.X) "
     "is expected to fail at X; every other call of the scenario counts",
     "recovery: kills WMPF and checks recovery",
@@ -42,6 +59,7 @@ MARKERS = (
 
 RUN_DIR_KEY = "wmpf_hil_run_dir"
 PROFILE_KEY = pytest.StashKey[AppProfile]()
+CALLER_KEY = pytest.StashKey["CallerChoice | CallerUsageError"]()
 CAPTURE_KEY = pytest.StashKey[CaptureConfig]()
 RUN_PATH_KEY = pytest.StashKey[Path]()
 RUN_PREPARED_KEY = pytest.StashKey[bool]()
@@ -64,6 +82,13 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[PROFILE_KEY] = load_profile(config.getoption("--app-profile"))
     except AppProfileError as exc:
         raise pytest.UsageError(f"invalid app profile: {exc}") from None
+    try:
+        config.stash[CALLER_KEY] = choose(_caller_options(config), config.stash[PROFILE_KEY],
+                                          simulated=not config.getoption("--serial"))
+    except CallerUsageError as exc:  # said once, when collection shows a scenario that places calls
+        config.stash[CALLER_KEY] = exc
+    except ConfigError as exc:
+        raise pytest.UsageError(f"invalid caller profile: {exc}") from None
     try:
         config.stash[CAPTURE_KEY] = _capture_config(config, config.stash[PROFILE_KEY])
     except ConfigError as exc:
@@ -136,6 +161,75 @@ def _check_numbers(config: pytest.Config) -> None:
             raise pytest.UsageError(f"{option} {value}: {problem}")
 
 
+def _caller_options(config: pytest.Config) -> CallerOptions:
+    serials = list(config.getoption("--caller-serial") or [])
+    return CallerOptions(kind=config.getoption("--caller"), caller_serial=serials[0] if serials else None,
+                         more_caller_serials=tuple(serials[1:]),
+                         caller_profile=config.getoption("--caller-profile"),
+                         phone_url=config.getoption("--phone-url"), faults_url=config.getoption("--lab-faults-url"),
+                         device_name=config.getoption("--device-name"))
+
+
+def caller_choice_of(config: pytest.Config) -> CallerChoice:
+    """The run's caller choice; a missing piece is a usage error (raised at collection, see below)."""
+    found = config.stash[CALLER_KEY]
+    if isinstance(found, CallerUsageError):
+        raise pytest.UsageError(f"wmpf-hil: {found}")
+    return found
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A run with call scenarios but no usable caller stops here, with one line, before any test runs."""
+    found = session.config.stash.get(CALLER_KEY, None)
+    if isinstance(found, CallerUsageError) and any("rig" in getattr(item, "fixturenames", ())
+                                                  for item in session.items):
+        raise pytest.UsageError(f"wmpf-hil: {found}")
+
+
+def missing_needs(item: pytest.Item, rig: Any) -> str | None:
+    """The first need of ``item`` (its ``needs_*`` markers) that the run's caller or lab cannot meet, as one
+    line saying what is missing and how to provide it; None when all are met."""
+    for marker in item.iter_markers():
+        if marker.name == "needs_broadcast" and rig.profile.broadcast is None:
+            return (f"needs broadcast: {rig.profile.source} has no [broadcast] table (a debug build's push "
+                    f"injection; fixtures/apps/README.md)")
+        need = NEEDS.get(marker.name)
+        if need is None:
+            continue
+        capability, who = need
+        if who == "caller":
+            caller = rig.caller
+            if caller is None or capability not in caller.capabilities:
+                how = caller.how(capability) if caller is not None else ""
+                return (f"needs {capability.value}: the {getattr(caller, 'name', 'configured')} caller cannot "
+                        f"{capability.doing}" + (f" ({how})" if how else ""))
+        elif rig.faults is None or capability not in rig.faults.capabilities:
+            return f"needs {capability.value}: this lab cannot {capability.doing} ({FAULTS_HOW})"
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item):  # type: ignore[no-untyped-def]
+    """The one place capabilities become skips: after the fixtures are up (the rig's caller and its probed
+    lab faults), a scenario whose need cannot be met is skipped with one line, before its body runs."""
+    result = yield
+    rig = getattr(item, "funcargs", {}).get("rig")
+    if rig is not None:
+        missing = missing_needs(item, rig)
+        if missing is not None:
+            pytest.skip(missing)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):  # type: ignore[no-untyped-def]
+    """A step the caller lacks that no marker announced is still a skip naming the capability, not an error."""
+    try:
+        return (yield)
+    except CapabilityMissing as exc:
+        pytest.skip(str(exc))
+
+
 class _XdistHooks:
     """Registered only when pytest-xdist is installed (its hook specs must exist)."""
 
@@ -198,7 +292,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     serials = config.getoption("--serial") or []
     target = ", ".join(serials) if serials else (f"{config.getoption('--sim-devices')} simulated device(s) at time "
                                                  f"scale {config.getoption('--sim-time-scale'):g}")
-    return [f"wmpf-hil: app profile {profile.name} ({profile.source}); devices: {target}",
+    choice = config.stash.get(CALLER_KEY, None)
+    caller = choice.describe() if isinstance(choice, CallerChoice) else "none configured"
+    return [f"wmpf-hil: app profile {profile.name} ({profile.source}); devices: {target}; caller: {caller}",
             f"wmpf-hil: results in {config.stash[RUN_PATH_KEY] / RESULTS_FILE}"]
 
 

@@ -3,7 +3,8 @@
 ``device`` yields an adbutils device: a simulated one on an isolated adb server when no ``--serial`` is
 given, otherwise the named real device. Tests are written once and run on both. ``device_session`` adds the
 per-device services (streaming logcat, clock sync, uiautomator2), ``timeline`` the app profile's typed
-events, ``phone`` the caller's side. Hooks live in :mod:`harness.pytest_plugin.hooks`.
+events, ``rig`` the caller (:mod:`harness.call.caller_setup`) and the lab's fault injector. Hooks live in
+:mod:`harness.pytest_plugin.hooks`.
 
 Under pytest-xdist every worker gets its own device: its own simulator (on its own ports) or, with several
 ``--serial``, a distinct serial claimed with a file lock (:mod:`harness.device.pool`). A device quarantined after a
@@ -20,13 +21,14 @@ from pathlib import Path
 import adbutils
 import pytest
 
+from harness.call.caller_setup import CallerChoice, CallerUsageError, build_caller, build_faults, for_lab
 from harness.call.driver import CallDriver
 from harness.call.evidence import EvidenceCollector
 from harness.call.recovery import wait_ready
 from harness.call.rig import Rig
 from harness.call.timeline import Timeline
+from harness.callers.base import Caller
 from harness.callers.lab_faults import LabFaults
-from harness.callers.phone import Phone
 from harness.config.app_profile import AppProfile
 from harness.device.adb_server import DEFAULT_ISOLATED_PORT, free_server_port
 from harness.device.lab import Lab, LabConfig
@@ -46,6 +48,9 @@ pytest_plugins = ["harness.pytest_plugin.report", "harness.pytest_plugin.farm", 
                   "harness.pytest_plugin.allure"]
 
 log = logging.getLogger("harness.pytest_plugin")
+
+# Simulated phones running WeChat when the caller is the phone app: the second places the busy scenario's call.
+SIM_PHONES = 2
 
 # Per-worker port spacing, so parallel workers never race for the same adb server or device port.
 WORKER_ADB_PORT_STEP = 10
@@ -71,8 +76,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="first loopback port for simulated devices (default 20000; +100 per xdist worker)")
     group.addoption("--app-profile", default=None, metavar="NAME|TOML",
                     help="app profile: a name in fixtures/apps (default 'default') or a path to a TOML file")
+    group.addoption("--caller", default=None, choices=("phone_app", "phone_bot", "broadcast"),
+                    help="how calls are placed: phone_app (a phone running WeChat, --caller-serial), phone_bot (the "
+                         "phone bot API, --phone-url) or broadcast (debug builds); default: the app profile's "
+                         "call.method (on the simulator: its phone, through the phone app)")
+    group.addoption("--caller-serial", action="append", default=[], metavar="SERIAL",
+                    help="adb serial of the caller's phone running WeChat (the phone-app caller); give it twice for "
+                         "a second phone (a second call during a call: the busy scenario)")
+    group.addoption("--caller-profile", default=None, metavar="NAME|TOML",
+                    help="caller profile: how to open the caller Mini Program and its selectors (a name in "
+                         "fixtures/callers, or a TOML path); default on the simulator: sim-wechat")
+    group.addoption("--device-name", default=None, metavar="NAME",
+                    help="the device's name in the caller Mini Program ({name} in the caller profile; default: SN)")
     group.addoption("--phone-url", default=None, metavar="URL",
-                    help="phone API for real devices (POST /callWMPF ...); simulated devices bring their own")
+                    help="phone bot API (docs/phone-bot-api.md) for the phone-bot caller; simulated devices bring "
+                         "their own")
+    group.addoption("--lab-faults-url", default=None, metavar="URL",
+                    help="the lab's fault injector (/control endpoints, docs/phone-bot-api.md); default: "
+                         "--phone-url, or the simulator's")
     group.addoption("--calls", type=int, default=10, metavar="N",
                     help="calls per series scenario (default 10)")
     group.addoption("--conditions", default="quick", metavar="LIST",
@@ -98,6 +119,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 pytest_configure = hooks.pytest_configure
+pytest_collection_finish = hooks.pytest_collection_finish
+pytest_runtest_setup = hooks.pytest_runtest_setup
+pytest_runtest_call = hooks.pytest_runtest_call
 pytest_report_header = hooks.pytest_report_header
 pytest_runtest_makereport = hooks.pytest_runtest_makereport
 pytest_terminal_summary = hooks.pytest_terminal_summary
@@ -117,6 +141,7 @@ def lab_config(config: pytest.Config, serials: list[str] | None = None, truth_di
         sim_profile=config.getoption("--sim-profile"),
         sim_base_port=config.getoption("--sim-base-port") + WORKER_DEVICE_PORT_STEP * index,
         sim_time_scale=config.getoption("--sim-time-scale"),
+        sim_phones=SIM_PHONES if not serials and hooks.caller_choice_of(config).kind == "phone_app" else 0,
         truth_dir=truth_dir,
     )
 
@@ -185,27 +210,27 @@ def timeline(device_session: DeviceSession, app_profile: AppProfile) -> Timeline
 
 
 @pytest.fixture(scope="session")
-def phone(lab: Lab, pytestconfig: pytest.Config) -> Phone:
-    """The caller's phone API for the device under test (the simulator's, or ``--phone-url``)."""
-    url = pytestconfig.getoption("--phone-url")
-    if url is None and lab.simulator is not None:
-        url = next((d.phone for d in lab.simulator.devices if d.serial == lab.serials[0]), None)
-    if not url:
-        pytest.skip("no phone API for this device: pass --phone-url (or use a broadcast app profile)")
-    return Phone(url)
+def caller_choice(lab: Lab, pytestconfig: pytest.Config) -> CallerChoice:
+    """The run's caller (``--caller``, ``--caller-serial``...), the simulator's phones filled in when simulated."""
+    return for_lab(hooks.caller_choice_of(pytestconfig), lab)
 
 
-def _phone_url(lab: Lab, config: pytest.Config) -> str | None:
-    url = config.getoption("--phone-url")
-    if url is None and lab.simulator is not None:
-        url = next((d.phone for d in lab.simulator.devices if d.serial == lab.serials[0]), None)
-    return url or None
+def _caller_and_faults(choice: CallerChoice, lab: Lab, session: DeviceSession,
+                       profile: AppProfile) -> tuple[Caller, LabFaults]:
+    """Build the caller and probe the lab's faults; a lab that cannot be driven ends the run with one line."""
+    try:
+        caller = build_caller(choice, lab, session, profile)
+    except CallerUsageError as exc:
+        pytest.exit(f"wmpf-hil: usage error: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+    except LabError as exc:
+        pytest.exit(f"wmpf-hil: lab error: the caller ({choice.describe()}): {exc}", returncode=3)
+    return caller, build_faults(choice, session.prop("ro.serialno"))
 
 
 def _make_rig(lab: Lab, session: DeviceSession, timeline: Timeline, profile: AppProfile, results: ResultsWriter,
               pytestconfig: pytest.Config) -> Rig:
-    url = _phone_url(lab, pytestconfig)
-    ready = Rig(session=session, timeline=timeline, profile=profile, phone=Phone(url) if url else None,
+    """A rig ready to take calls, with the run's caller and the lab's fault injector (close its caller after)."""
+    ready = Rig(session=session, timeline=timeline, profile=profile,
                 results=results, time_scale=lab.config.sim_time_scale if lab.simulated else 1.0,
                 lab_kind=SIMULATED if lab.simulated else HARDWARE,
                 lab_retry=LabRetry(budget_s=pytestconfig.getoption("--lab-retry-budget")),
@@ -214,14 +239,22 @@ def _make_rig(lab: Lab, session: DeviceSession, timeline: Timeline, profile: App
                     hooks.run_dir_of(pytestconfig), ring_screenshots=not pytestconfig.getoption("--no-evidence"),
                     failure_screenshots=not pytestconfig.getoption("--no-evidence")))
     wait_ready(ready)
+    choice = for_lab(hooks.caller_choice_of(pytestconfig), lab)
+    ready.caller, ready.faults = _caller_and_faults(choice, lab, session, profile)
     return ready.warm_up()
 
 
 @pytest.fixture(scope="session")
 def rig(lab: Lab, device_session: DeviceSession, timeline: Timeline, app_profile: AppProfile,
-        results: ResultsWriter, pytestconfig: pytest.Config) -> Rig:
-    """The device under test ready to take calls (WMPF up, push listener registered), with the run's writer."""
-    return _make_rig(lab, device_session, timeline, app_profile, results, pytestconfig)
+        results: ResultsWriter, pytestconfig: pytest.Config) -> Iterator[Rig]:
+    """The device under test ready to take calls (WMPF up, push listener registered), with the run's caller,
+    the lab's fault injector and the run's writer."""
+    ready = _make_rig(lab, device_session, timeline, app_profile, results, pytestconfig)
+    try:
+        yield ready
+    finally:
+        if ready.caller is not None:
+            ready.caller.close()
 
 
 class SpareDevices:
@@ -261,6 +294,8 @@ class SpareDevices:
         return None
 
     def close(self) -> None:
+        if self.current is not None and self.current.caller is not None:
+            self.current.caller.close()
         for session in self._sessions:
             session.__exit__(None, None, None)
         for claim in self._claims:
@@ -306,25 +341,21 @@ def call(rig: Rig, spare_devices: SpareDevices, request: pytest.FixtureRequest) 
 
 @pytest.fixture
 def lab_faults(rig: Rig) -> Iterator[LabFaults]:
-    """Faults through the phone API's /control endpoints; skips when the phone API has none (a real lab's
-    plain phone bot). Conditions set in the test are restored afterwards."""
-    if rig.phone is None:
-        pytest.skip("fault scenarios need a phone API with /control/faults (the simulator, or --phone-url of a "
-                    "lab fault injector)")
-    faults = LabFaults(rig.phone, rig.sn)
-    if not faults.available():
-        pytest.skip(f"the phone API at {rig.phone.base_url} has no /control/faults endpoint: this scenario "
-                    f"needs a lab fault injector")
+    """The lab-faults interface (capabilities probed at rig build; scenarios say ``needs_faults`` or
+    ``needs_caller_plan``). Conditions set in the test are restored afterwards."""
+    assert rig.faults is not None
     try:
-        yield faults
+        yield rig.faults
     finally:
-        faults.restore()
+        rig.faults.restore()
 
 
 @pytest.fixture
-def variants(lab: Lab, rig: Rig) -> Iterator[Variants]:
+def variants(lab: Lab, rig: Rig, pytestconfig: pytest.Config) -> Iterator[Variants]:
     """Start differently configured simulated devices (``variants.start({"call": {"end_mode": "exit"}})``)."""
-    started = Variants(lab, rig)
+    choice = hooks.caller_choice_of(pytestconfig)  # the variant's own simulated phone calls it
+    started = Variants(lab, rig, make_caller=lambda child, session, profile: _caller_and_faults(
+        for_lab(choice, child), child, session, profile))
     try:
         yield started
     finally:

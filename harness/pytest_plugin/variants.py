@@ -15,10 +15,13 @@ from typing import TYPE_CHECKING, Any
 from harness.call.recovery import wait_ready
 from harness.call.rig import Rig
 from harness.call.timeline import Timeline
-from harness.callers.phone import Phone
 from harness.device.session import DeviceSession
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from harness.callers.base import Caller
+    from harness.callers.lab_faults import LabFaults
     from harness.config.app_profile import AppProfile
     from harness.device.lab import Lab
 
@@ -34,6 +37,8 @@ class VariantDevice:
     rig: Rig
 
     def stop(self) -> None:
+        if self.rig.caller is not None:
+            self.rig.caller.close()
         self.session.close()
         self.lab.stop()
 
@@ -44,6 +49,8 @@ class Variants:
 
     lab: Lab
     template: Rig
+    # builds the variant's caller like the run's (its own simulated phone, for the phone-app caller)
+    make_caller: Callable[[Lab, DeviceSession, AppProfile], tuple[Caller, LabFaults]] | None = None
     started: list[VariantDevice] = field(default_factory=list)
 
     @property
@@ -58,14 +65,14 @@ class Variants:
         session = DeviceSession(child.serials[0], adb_port=child.adb.port)
         try:
             app = profile or self.template.profile
-            phone_url = child.simulator.devices[0].phone if child.simulator else None
-            rig = Rig(session=session, timeline=Timeline(session, app), profile=app,
-                      phone=Phone(phone_url) if phone_url else None, results=self.template.results,
+            rig = Rig(session=session, timeline=Timeline(session, app), profile=app, results=self.template.results,
                       time_scale=self.template.time_scale, on_record=self.template.on_record,
                       worker=self.template.worker, capture=self.template.capture,
                       capture_dir=self.template.capture_dir,
                       evidence=self.template.evidence.for_another_device() if self.template.evidence else None)
             wait_ready(rig)
+            if self.make_caller is not None:
+                rig.caller, rig.faults = self.make_caller(child, session, app)
             rig.warm_up()
         except BaseException:
             session.close()

@@ -55,6 +55,8 @@ LATENCIES: tuple[str, ...] = (
     "harness_reaction",  # ring shown -> the harness's tap landed: the harness's share
     "answer_to_connect",  # answered -> connected (startVoip)
     "push_to_connect",  # call placed (host) -> connected (device)
+    "tap_to_call_sent",  # the tap on the phone (host) -> the phone logged callWMPF's answer: the phone's share
+    "call_sent_to_ring",  # the phone's callWMPF answer -> ring shown: spans two devices (the sum of both bounds)
     "answer_to_media",  # answered -> first RTP packet in the call's capture (harness.analysis)
     "wmpf_recovery",  # WMPF killed -> WMPF back with its listener registered
 )

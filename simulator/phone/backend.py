@@ -51,6 +51,7 @@ class PhoneBackend:
             model.cloud = self
             self.models[device.serialno] = model
         self.rooms: OrderedDict[str, Room] = OrderedDict()
+        self.caller_plans: dict[str, CallerPlan] = {}  # POST /control/caller: how the caller behaves, per device
         self.scheduler = Scheduler("phone backend")
         self._seq = itertools.count(1)
         self._server = HttpServer(self.handle)
@@ -67,6 +68,8 @@ class PhoneBackend:
             ("POST", re.compile(r"/control/faults"), self.set_fault),
             ("GET", re.compile(r"/control/faults"), self.get_faults),
             ("POST", re.compile(r"/control/push"), self.raw_push),
+            ("POST", re.compile(r"/control/caller"), self.set_caller_plan),
+            ("GET", re.compile(r"/control/caller"), self.get_caller_plan),
         ]
 
     # -- lifecycle -------------------------------------------------------------------------------------
@@ -111,7 +114,11 @@ class PhoneBackend:
         return model
 
     def call_wmpf(self, request: Request) -> dict[str, Any]:
-        body = request.json()
+        return {"roomId": self.place_call(request.json())}
+
+    def place_call(self, body: Any) -> str:
+        """``callWMPF`` with a request body (from HTTP or the simulated WeChat's Mini Program): the roomId, or
+        :class:`HttpError` with the backend's errCode."""
         if not isinstance(body, dict):
             raise _bad(f"expected a JSON object, got {type(body).__name__}")
 
@@ -135,7 +142,7 @@ class PhoneBackend:
         custom = text("customQuery", required=False)
         model = self._model(sn)
         device_name = text("deviceName", required=False, default=model.wmpf_config.device_name)
-        plan = self._plan(body.get("_sim"))
+        plan = self._plan(body["_sim"]) if "_sim" in body else self.caller_plans.get(sn, CallerPlan())
         if model_id != model.wmpf_config.model_id:
             raise HttpError(400, {"errCode": 17, "errMsg": f"voipToken and modelId mismatch: device {sn} has "
                                                            f"modelId {model.wmpf_config.model_id!r}, got {model_id!r}"})
@@ -162,25 +169,26 @@ class PhoneBackend:
         push = build_push(room_type=room_type, room_id=room_id, sn=sn, caller_name=nick, custom_query=custom,
                           env_version=env, appid=model.wmpf_config.miniprogram_appid)
         self._send_push(model, push.to_json(), room_id)
-        return {"roomId": room_id}
+        return room_id
 
     @staticmethod
     def _plan(raw: Any) -> CallerPlan:
         if raw is None:
             return CallerPlan()
         if not isinstance(raw, dict):
-            raise _bad(f"_sim must be an object like {{\"callerJoins\": false}}, got {raw!r}")
+            raise _bad(f"the caller plan must be an object like {{\"callerJoins\": false}}, got {raw!r}")
         unknown = set(raw) - {"callerJoins", "hangUpAfterS", "cancelAfterS"}
         if unknown:
-            raise _bad(f"_sim has unknown keys {sorted(unknown)}; use callerJoins, hangUpAfterS, cancelAfterS")
+            raise _bad(f"the caller plan has unknown keys {sorted(unknown)}; use callerJoins, hangUpAfterS, "
+                       f"cancelAfterS")
         joins = raw.get("callerJoins", True)
         if not isinstance(joins, bool):
-            raise _bad(f"_sim.callerJoins must be true or false, got {joins!r}")
+            raise _bad(f"callerJoins must be true or false, got {joins!r}")
         times: dict[str, float | None] = {}
         for key in ("hangUpAfterS", "cancelAfterS"):
             value = raw.get(key)
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
-                raise _bad(f"_sim.{key} must be a non-negative number of seconds, got {value!r}")
+                raise _bad(f"{key} must be a non-negative number of seconds, got {value!r}")
             times[key] = None if value is None else float(value)
         return CallerPlan(joins=joins, hang_up_after_s=times["hangUpAfterS"], cancel_after_s=times["cancelAfterS"])
 
@@ -252,7 +260,10 @@ class PhoneBackend:
         return self._room(request).describe()
 
     def _caller_action(self, request: Request, action: str) -> dict[str, Any]:
-        room = self._room(request)
+        return self.caller_act(self._room(request), action)
+
+    def caller_act(self, room: Room, action: str) -> dict[str, Any]:
+        """The caller cancels, hangs up or loses its network (HTTP, or a tap on the simulated phone)."""
         model = self.models[room.sn]
         before = room.state.value
         ok = {"cancel": room.caller_cancel, "hangup": room.caller_hang_up,
@@ -290,6 +301,34 @@ class PhoneBackend:
         if sn is not None and sn not in self.models:
             raise _not_found(f"no device {sn!r}; known: {', '.join(self.models)}")
         return {s: m.faults.describe() for s, m in self.models.items() if sn is None or s == sn}
+
+    def set_caller_plan(self, request: Request) -> dict[str, Any]:
+        """``{"sn", "callerJoins", "hangUpAfterS", "cancelAfterS"}``: how the caller behaves in every later call
+        to device ``sn``, whoever places it (the phone bot API or a tap on a simulated phone); ``{"sn"}`` alone
+        puts the ordinary caller back."""
+        body = request.json()
+        if not isinstance(body, dict) or not isinstance(body.get("sn"), str):
+            raise _bad('expected {"sn": "<device sn>", "callerJoins": false, "hangUpAfterS": 5, ...}')
+        sn = body.pop("sn")
+        self._model(sn)
+        plan = self._plan(body)
+        if plan == CallerPlan():
+            self.caller_plans.pop(sn, None)
+        else:
+            self.caller_plans[sn] = plan
+        return self._describe_plan(sn)
+
+    def get_caller_plan(self, request: Request) -> dict[str, Any]:
+        sn = request.query.get("sn")
+        if sn is None:
+            return {s: self._describe_plan(s)[s] for s in self.models}
+        self._model(sn)
+        return self._describe_plan(sn)
+
+    def _describe_plan(self, sn: str) -> dict[str, Any]:
+        plan = self.caller_plans.get(sn, CallerPlan())
+        return {sn: {"callerJoins": plan.joins, "hangUpAfterS": plan.hang_up_after_s,
+                     "cancelAfterS": plan.cancel_after_s}}
 
     def raw_push(self, request: Request) -> dict[str, Any]:
         """Push an arbitrary message through the device's push channel (malformed-push tests)."""

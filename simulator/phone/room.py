@@ -68,6 +68,7 @@ class Room:
         self.scheduler = Scheduler(f"room {self.room_id}")
         self._ring_timer = None
         self.on_end: list[Any] = []
+        self.on_connect: list[Any] = []  # callbacks(room) when both sides are in the room (the caller's page)
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def start(self) -> None:
@@ -180,6 +181,8 @@ class Room:
         if self.state is RoomState.JOINING:
             self.state = RoomState.CONNECTED
             self.connected_mono_ns = time.monotonic_ns()
+            for callback in self.on_connect:
+                callback(self)
             if self.plan.hang_up_after_s is not None:
                 self.scheduler.later(self.timing.scaled(self.plan.hang_up_after_s), self.caller_hang_up)
 

@@ -62,18 +62,18 @@ def inject(fault: str, rig, lab, run_dir: Path) -> None:  # type: ignore[no-unty
     if fault == "sim_kill":
         os.kill(int(os.environ["WMPF_SIM_PID"]), signal.SIGKILL)
     elif fault == "adb_drop":
-        rig.phone.fault(rig.sn, "drop_adb")
+        rig.faults.phone.fault(rig.sn, "drop_adb")
     elif fault == "adb_block":  # the link dropped and not coming back: the device is lost for good
-        rig.phone.fault(rig.sn, "block_adb")
-        rig.phone.fault(rig.sn, "drop_adb")
+        rig.faults.phone.fault(rig.sn, "block_adb")
+        rig.faults.phone.fault(rig.sn, "drop_adb")
     elif fault == "adb_server_kill":
         pid = _listening_pid(lab.adb.port)
         assert pid is not None, f"no adb server listening on {lab.adb.port}"
         os.kill(pid, signal.SIGKILL)
     elif fault == "uia2_kill":
-        rig.phone.fault(rig.sn, "crash_uia2")
+        rig.faults.phone.fault(rig.sn, "crash_uia2")
     elif fault == "wmpf_crash_loop":
-        phone, sn = rig.phone, rig.sn
+        phone, sn = rig.faults.phone, rig.sn
 
         def loop() -> None:
             end = time.monotonic() + 2.0
@@ -120,7 +120,7 @@ def test_fault_at(call, rig, lab, run_dir, fault_over, stage: str) -> None:  # t
             inject(FAULT, rig, lab, run_dir)
 
     with call.call() as c:
-        c.place(via="phone")
+        c.place()
         at("placed")
         c.wait_ring()
         at("ringing")
@@ -130,7 +130,7 @@ def test_fault_at(call, rig, lab, run_dir, fault_over, stage: str) -> None:  # t
         at("connected")
         c.hold(0.3)
         before = host_ns()
-        rig.phone.hang_up(c.room)
+        rig.caller.hang_up(c.room)
         c.stamp_host("caller_hang_up", before, host_ns() - before)
         at("hanging_up")
         c.wait_end_event(["voip:hangUpVoip", "voip:endVoip"], "end")
