@@ -30,7 +30,7 @@ from harness.device.session import DeviceSession
 from harness.results.records import Outcome
 from harness.results.writer import read_results
 from tests.conftest import ADB_PORT, DEVICE_PORT
-from tests.selfcheck_helpers import _phone, read_truth, truth_latencies
+from tests.selfcheck_helpers import _bot, read_truth, truth_latencies
 
 REPO = Path(__file__).resolve().parents[1]
 TABLET = REPO / "fixtures" / "devices" / "wmpf-tablet.toml"
@@ -45,7 +45,7 @@ def _run_condition(adb_server: Any, tmp_path: Path, field: dict[str, Any], base_
     try:
         with DeviceSession(lab.serials[0], adb_port=adb_server.port) as session:
             app = load_profile()
-            rig = Rig(session=session, timeline=Timeline(session, app), profile=app, phone=_phone(lab),
+            rig = Rig(session=session, timeline=Timeline(session, app), profile=app, caller=_bot(lab, session),
                       time_scale=SCALE)
             wait_ready(rig)
             rig.warm_up()
