@@ -30,6 +30,8 @@ class Process:
     on_exit: list[Callable[[Process, int], None]] = field(default_factory=list, repr=False)
     ignored_signals: set[int] = field(default_factory=set)
     alive: bool = True
+    extra_rss_kb: int = 0  # memory grown at runtime (a leak: simulator.android.leak), on top of the model's
+    open_fds: int = 40  # open file descriptors (/proc/PID/status FDSize is the table size that holds them)
 
     @property
     def user(self) -> str:
@@ -70,6 +72,10 @@ class ProcessTable:
         if self._next_pid > 32767:
             self._next_pid = 1000
         return pid
+
+    def add_threads(self, proc: Process, count: int) -> None:
+        """Start ``count`` more threads in ``proc`` (tids from the pid space, as on Linux)."""
+        proc.tids.extend(self._allocate() for _ in range(count))
 
     def get(self, pid: int) -> Process | None:
         return self._procs.get(pid)

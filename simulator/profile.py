@@ -74,7 +74,7 @@ class DeviceProfile:
 
 
 # Top-level tables owned by later layers; validated by their owners, kept verbatim here.
-EXTENSION_TABLES = ("wmpf", "host_app", "timing", "faults", "media", "call")
+EXTENSION_TABLES = ("wmpf", "host_app", "timing", "faults", "media", "call", "field", "leak")
 
 _LETTERS_OR_DIGITS = check(lambda s: s.isalnum() and 0 < len(s) <= 24, "1-24 letters or digits")
 _POSITIVE_PIXELS = check(lambda v: v > 0, "a positive number of pixels")
@@ -126,6 +126,8 @@ class _Profile(Schema):
     faults: Any = None
     media: Any = None
     call: Any = None
+    field: Any = None  # simulator.android.field: Doze, standby, screen, network behaviour
+    leak: Any = None  # simulator.android.field: a leak per call, for the soak's gate
 
     @field_validator("properties", mode="after")
     @classmethod

@@ -20,7 +20,8 @@ LAYERS = {
     "harness.analysis": 2, "harness.device": 2, "harness.report": 2,
     "harness.capture": 3, "harness.callers": 3,
     "harness.call": 4,
-    "harness.pytest_plugin": 5, "harness.cli": 5,
+    "harness.conditions": 5,
+    "harness.pytest_plugin": 6, "harness.cli": 6,
 }
 # Folders of one layer are independent of each other, except these edges (importer, imported).
 ALLOWED_SIBLINGS = {

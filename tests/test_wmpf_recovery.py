@@ -145,7 +145,8 @@ def test_reboot_brings_wmpf_and_the_host_app_back() -> None:
     async def main() -> None:
         async with TestBed(profile=profile_with(host_app=DIRECT)) as bed:
             apply_fault(bed.models[0], "reboot")
-            await asyncio.sleep(0.01)
+            # the device shuts down for the profile's shutdown_s before it goes away
+            await bed.until(lambda: not bed.devices[0].online, 10, "went down")
             await bed.until(lambda: bed.devices[0].online and TestBed.ready(bed.models[0]), 10, "rebooted")
             room = await bed.call()
             await answer_and_hang_up(bed, room)

@@ -15,6 +15,10 @@ File format (``fixtures/gates/default.toml`` is the default set)::
     [failures]
     product = 0                 # failed calls, failure-proof scenarios' expected failures not counted
     lab_error = 2
+    [soak]                      # growth per hundred calls over a soak (least-squares slope, one pid's stretch)
+    pss_kb_per_100_calls = 4096 # of the WMPF and host-app processes (dumpsys meminfo TOTAL PSS)
+    threads_per_100_calls = 2
+    fd_size_per_100_calls = 64  # /proc/PID/status FDSize
     [baseline]                  # used with --baseline RESULTS
     tolerance_pct = 20          # a stat more than 20 % slower than the baseline's is a regression...
     min_delta_ms = 20           # ...and more than 20 ms slower (noise floor for millisecond latencies)
@@ -37,6 +41,9 @@ from harness.errors import ConfigError
 from harness.results.records import LATENCIES
 
 STATS = ("p50", "p90", "p99", "max")
+# [soak] key -> the sampled metric it limits (harness.results.soak.METRICS)
+SOAK_GATES = {"pss_kb_per_100_calls": "pss_kb", "rss_kb_per_100_calls": "rss_kb",
+              "threads_per_100_calls": "threads", "fd_size_per_100_calls": "fd_size"}
 DEFAULT_GATES = FIXTURES_DIR / "gates" / "default.toml"
 
 
@@ -85,6 +92,15 @@ class Failures(Schema):
     lab_error: Calls | None = None
 
 
+class Soak(Schema):
+    """``[soak]``: the growth per hundred calls each sampled metric may show over a soak."""
+
+    pss_kb_per_100_calls: Ms | None = None
+    rss_kb_per_100_calls: Ms | None = None
+    threads_per_100_calls: Ms | None = None
+    fd_size_per_100_calls: Ms | None = None
+
+
 class BaselinePolicy(Schema):
     """``[baseline]``: when a slower stat than the baseline run's is a regression."""
 
@@ -106,6 +122,7 @@ class Gates(Schema):
     latency: LatencyTable = LatencyTable()  # type: ignore[valid-type]
     recovery: Recovery = Recovery()
     failures: Failures = Failures()
+    soak_limits: Soak = Field(default=Soak(), alias="soak")
     baseline: BaselinePolicy = BaselinePolicy()
     _source: str = PrivateAttr(default="<gates>")
 
@@ -121,6 +138,11 @@ class Gates(Schema):
             if limits is not None:
                 out[name] = limits.model_dump(exclude_none=True)
         return out
+
+    @property
+    def soak(self) -> dict[str, float]:
+        """``{metric: limit of growth per 100 calls}`` for every soak metric gated."""
+        return {SOAK_GATES[key]: value for key, value in self.soak_limits.model_dump(exclude_none=True).items()}
 
     @property
     def recovery_max_ms(self) -> float | None:

@@ -53,6 +53,8 @@ MARKERS = (
     "is expected to fail at X; every other call of the scenario counts",
     "recovery: kills WMPF and checks recovery",
     "series: places --calls calls and reports percentiles",
+    "field: one call under each field condition (--conditions): Doze, standby, screen off, boot, network...",
+    "soak: --soak-calls/--soak-hours calls on one device, its processes sampled between calls",
 )
 
 RUN_DIR_KEY = "wmpf_hil_run_dir"

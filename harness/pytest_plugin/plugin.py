@@ -98,6 +98,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "--phone-url, or the simulator's")
     group.addoption("--calls", type=int, default=10, metavar="N",
                     help="calls per series scenario (default 10)")
+    group.addoption("--conditions", default="quick", metavar="LIST",
+                    help="field scenarios: conditions to place one call under each, comma-separated, "
+                         "optionally with parameters (doze_deep,wifi_drop:off_s=4,crash_loop:n=5); 'all', or "
+                         "'quick' (default: all but long_idle) (harness/conditions/catalog.py lists them)")
+    group.addoption("--soak-calls", type=int, default=None, metavar="N",
+                    help="soak scenario: N calls on one device, process memory/threads/fds sampled between calls")
+    group.addoption("--soak-hours", type=float, default=None, metavar="H",
+                    help="soak scenario: calls for H hours of device time (scaled on the simulator) instead")
+    group.addoption("--soak-spacing-s", type=float, default=0.0, metavar="S",
+                    help="soak scenario: device seconds between calls (default 0: back to back)")
     group.addoption("--net-capture", default=None, choices=("off", "device", "host"),
                     help="per-call network capture: 'device' (su 0 tcpdump via adb exec-out), 'host' (dumpcap on "
                          "the [capture] interface) or 'off'; default: the app profile's [capture] mode (off)")

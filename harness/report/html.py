@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from harness.report.field import field_html
 from harness.report.model import CallView, LatencyStats, RunReport
 from harness.report.render import render, trusted
 from harness.report.svg import cdf_svg, histogram_svg, waterfall_svg
@@ -71,6 +72,7 @@ def plots(latencies: dict[str, LatencyStats]) -> list[Markup]:
 def summary_html(report: RunReport, verdict: Verdict | None = None) -> Markup:
     """The run summary: counts, gates, latency table and plots, devices, failures (the report's first screen)."""
     return render("summary.html.j2", report=report, verdict=verdict, plots=plots(report.latencies),
+                  field=field_html(report),
                   device_keys=sorted({k for d in report.devices for k in d.details}), percentiles=PERCENTILES)
 
 

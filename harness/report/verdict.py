@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.config.gates import STATS, BaselinePolicy, Gates
+from harness.report.field import soak_view
 from harness.report.model import RunReport
 from harness.results.records import LATENCIES
+from harness.results.soak import HARNESS
 
 
 @dataclass
@@ -145,7 +147,20 @@ def evaluate(report: RunReport, gates: Gates) -> list[GateResult]:
         out.append(GateResult("product failures", gates.product_failures, report.product_failures, "calls"))
     if gates.lab_errors is not None:
         out.append(GateResult("lab errors", gates.lab_errors, report.lab_errors, "calls"))
+    out += _soak_gates(report, gates)
     return out
+
+
+def _soak_gates(report: RunReport, gates: Gates) -> list[GateResult]:
+    """Growth per hundred calls of each sampled device process (the harness's own series is a benchmark's)."""
+    view = soak_view(report) if gates.soak else None
+    if view is None:
+        return []
+    growth = view.growth()
+    return [GateResult(f"soak {package} {metric} growth/100 calls", limit, growth[(package, metric)],
+                       f"{metric.removesuffix('_kb')}{' KiB' if metric.endswith('_kb') else ''}")
+            for metric, limit in gates.soak.items()
+            for package, series_metric in sorted(growth) if series_metric == metric and package != HARNESS]
 
 
 def compare(report: RunReport, baseline: RunReport, policy: BaselinePolicy) -> list[Regression]:

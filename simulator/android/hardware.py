@@ -43,8 +43,8 @@ def vsz_kb(proc: Process) -> int:
 def rss_kb(proc: Process) -> int:
     """Resident size in KiB (``ps`` RSS, /proc/PID/status VmRSS, ``top`` RES)."""
     if proc.uid >= 10000 or proc.name in ("system_server", "com.android.systemui"):
-        return _stable(proc.name, "rss", 90_000, 260_000)
-    return _stable(proc.name, "rss", 2_500, 14_000)
+        return _stable(proc.name, "rss", 90_000, 260_000) + proc.extra_rss_kb
+    return _stable(proc.name, "rss", 2_500, 14_000) + proc.extra_rss_kb
 
 
 def pss_kb(proc: Process) -> int:

@@ -2,12 +2,13 @@
 force-idle|step|unforce|enable|disable|whitelist`` change, and what ``/sys/class/power_supply``, ``dumpsys
 battery``, ``dumpsys deviceidle`` and ``dumpsys power`` report.
 
-The simulator's WMPF model does not (yet) defer pushes while idle; the state is observable, as on a device,
-for lab scripts that set it and read it back.
+Listeners hear every Doze change: :mod:`simulator.android.power` holds pushes in deep idle until a
+maintenance window, per the device profile's ``[field]`` table.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 DEEP_STEPS = ("ACTIVE", "INACTIVE", "IDLE_PENDING", "SENSING", "LOCATING", "IDLE", "IDLE_MAINTENANCE")
@@ -49,18 +50,28 @@ class DeviceIdleState:
     light: str = "ACTIVE"
     forced: bool = False
     whitelist: set[str] = field(default_factory=lambda: {"com.android.shell"})
+    # told after every change (simulator.android.power: maintenance windows, held pushes, ground truth)
+    listeners: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    def changed(self) -> None:
+        for listener in list(self.listeners):
+            listener()
 
     def force_idle(self) -> None:
         self.deep, self.light, self.forced = "IDLE", "OVERRIDE", True
+        self.changed()
 
     def unforce(self) -> None:
         self.deep, self.light, self.forced = "ACTIVE", "ACTIVE", False
+        self.changed()
 
     def step(self, which: str = "deep") -> str:
         self.forced = True
         if which == "light":
             self.light = LIGHT_STEPS[(LIGHT_STEPS.index(self.light) + 1) % len(LIGHT_STEPS)] \
                 if self.light in LIGHT_STEPS else "INACTIVE"
+            self.changed()
             return self.light
         self.deep = DEEP_STEPS[(DEEP_STEPS.index(self.deep) + 1) % len(DEEP_STEPS)]
+        self.changed()
         return self.deep

@@ -117,6 +117,14 @@ def net_dev(device: SimDevice) -> str:
 
 
 # -- per process --------------------------------------------------------------------------------------
+def fd_table_size(open_fds: int) -> int:
+    """The kernel's fd table: 64 slots, doubled whenever the open descriptors outgrow it (FDSize)."""
+    size = 64
+    while size < open_fds:
+        size *= 2
+    return size
+
+
 def _state(proc: Process) -> str:
     return "S (sleeping)"
 
@@ -127,7 +135,7 @@ def proc_status(device: SimDevice, proc: Process) -> str:
     name = proc.name.rsplit("/", 1)[-1][:15]
     return (f"Name:\t{name}\nUmask:\t0077\nState:\t{_state(proc)}\nTgid:\t{proc.pid}\nNgid:\t0\nPid:\t{proc.pid}\n"
             f"PPid:\t{proc.ppid}\nTracerPid:\t0\nUid:\t{proc.uid}\t{proc.uid}\t{proc.uid}\t{proc.uid}\n"
-            f"Gid:\t{proc.uid}\t{proc.uid}\t{proc.uid}\t{proc.uid}\nFDSize:\t64\nGroups:\t{groups}\n"
+            f"Gid:\t{proc.uid}\t{proc.uid}\t{proc.uid}\t{proc.uid}\nFDSize:\t{fd_table_size(proc.open_fds)}\nGroups:\t{groups}\n"
             f"VmPeak:\t{vsz + 4096:>8} kB\nVmSize:\t{vsz:>8} kB\nVmLck:\t       0 kB\nVmPin:\t       0 kB\n"
             f"VmHWM:\t{rss + 1024:>8} kB\nVmRSS:\t{rss:>8} kB\nRssAnon:\t{rss // 2:>8} kB\n"
             f"RssFile:\t{rss - rss // 2:>8} kB\nRssShmem:\t       0 kB\nVmSwap:\t       0 kB\n"

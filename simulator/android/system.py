@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.android import components, keys
 from simulator.android.intent import Intent
 from simulator.android.packages import InstallSession, PackageMeta, seed_apk_files
+from simulator.android.power import Keyguard, StandbyState
 from simulator.android.power_state import BatteryState, DeviceIdleState
 from simulator.android.ui import Screen, Window
 from simulator.android.windows import launcher_window, plain_window
@@ -124,6 +125,9 @@ class AndroidSystem:
         self.install_sessions: dict[int, InstallSession] = {}  # pm install-create .. install-commit
         self.disabled: set[str] = set()  # pm disable-user
         self.idle = DeviceIdleState()
+        self.standby = StandbyState()  # am set-standby-bucket / set-inactive (simulator.android.power)
+        self.keyguard = Keyguard()  # the lock screen: wm dismiss-keyguard
+        self.lock_on_screen_off = True  # the profile's [field] lock_on_screen_off (set by the field model)
         self.settings = default_settings(device)
         self.apps: dict[str, Any] = {}
         self.receivers: list[Receiver] = []
@@ -505,6 +509,8 @@ class AndroidSystem:
             self.last_sleep_ns = now
             self._log("I", "PowerManagerService", f"Going to sleep due to {reason} (uid 1000)...")
         self.screen.set_power(on)
+        if not on and self.lock_on_screen_off:
+            self.keyguard.set(True)
         self.send_broadcast(Intent(action=ACTION_SCREEN_ON if on else ACTION_SCREEN_OFF))
 
     def set_display_size(self, size: tuple[int, int] | None) -> None:

@@ -224,7 +224,7 @@ class PhoneBackend:
         if not model.reachable:
             model.recorder.event("push_dropped", room_id, reason="device offline when the push arrived")
             return
-        model.service.deliver_push(message, room_id)
+        model.field.arrive(room_id, lambda: model.service.deliver_push(message, room_id))
 
     # -- devices and calls --------------------------------------------------------------------------------------
     def list_devices(self, request: Request) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from simulator.wmpf.scheduler import Scheduler
 from simulator.wmpf.service import BridgeNotFound
 
 if TYPE_CHECKING:
+    from simulator.android.field import FieldProfile
     from simulator.android.system import AndroidSystem
     from simulator.processes import Process
     from simulator.wmpf.config import HostAppConfig
@@ -96,6 +97,7 @@ class HostApp:
 
     service: WmpfClient
     miniprogram: CallPageLink
+    field: FieldProfile | None = None  # the device's [field] table: whether the ring shows over the lock screen
 
     def __init__(self, *, serial: str, android: AndroidSystem, recorder: Recorder, timing: Timing, faults: Faults,
                  config: HostAppConfig, miniprogram_appid: str, device_up: Callable[[], bool]) -> None:
@@ -163,6 +165,12 @@ class HostApp:
         svc = self.service
         svc.v2_listener = None
         svc.legacy_callback = None  # the binder to this process is dead
+
+    def on_trim_memory(self, level: int) -> None:
+        """``am send-trim-memory``: recorded in the ground truth (the host app frees nothing)."""
+        if self.alive:
+            self.recorder.event("trim_memory", None, self.line("I", TAG, f"onTrimMemory: level={level}"),
+                                package=self.package, level=level)
 
     def on_activity_start(self, intent: Intent) -> None:
         screen = self.android.screen
@@ -318,14 +326,23 @@ class HostApp:
         if call is None or not self.alive:
             return
         android = self.android
+        woken = False
         if self.cfg.wake_screen and not android.screen.on:
             android.set_screen_power(True, reason="incoming_call")
+            woken = True
         android.launch(Intent(component=components.make(self.package, self.cfg.incoming_activity)),
                        caller_uid=self.proc.uid if self.proc else 1000)
-        self.recorder.event("ring_shown", call.room_id,
-                            self.line("I", self.cfg.incoming_tag,
-                                      self.cfg.ring_log.format(caller=call.caller, room=call.room_id or "")),
-                            ui="host")
+        locked = android.keyguard.locked
+        over_lock = self.field.show_when_locked if self.field is not None else True
+        # the ring is shown only when the incoming UI is on screen: not with the screen off, nor under the lock
+        if not android.screen.on or (locked and not over_lock):
+            self.recorder.event("ring_hidden", call.room_id,
+                                reason="screen off" if not android.screen.on else "behind the lock screen")
+        else:
+            self.recorder.event("ring_shown", call.room_id,
+                                self.line("I", self.cfg.incoming_tag,
+                                          self.cfg.ring_log.format(caller=call.caller, room=call.room_id or "")),
+                                ui="host", screen_woken=woken or None, over_keyguard=locked or None)
         self._ring_timer = self.scheduler.later(self.timing.timer("host_ring_timeout_s"), self._ring_timeout)
         if self.cfg.auto_answer:  # a kiosk answers its own notification: the same path as a tap on Answer
             self.scheduler.later(self.timing.scaled(self.cfg.auto_answer_ms / 1000), self._auto_answer)
@@ -355,6 +372,7 @@ class HostApp:
         call = self._close_incoming()
         if call is None:
             return
+        self.android.keyguard.set(False)  # an answered call dismisses a non-secure lock screen
         self.recorder.event("answer_tapped", call.room_id,
                             self.line("I", self.cfg.incoming_tag,
                                       self.cfg.answer_log.format(room=call.room_id or "", caller=call.caller)),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.android.system import SIGKILL_STATUS
 from simulator.wmpf.config import WMPF_PACKAGE, parse_call, parse_host_app, parse_wmpf
 from simulator.wmpf.faults import Faults, parse_faults
+from simulator.wmpf.field import FieldModel
 from simulator.wmpf.hostapp import HostApp
 from simulator.wmpf.miniprogram import Cloud, MiniProgram
 from simulator.wmpf.recorder import Recorder
@@ -60,6 +61,9 @@ class WmpfDevice:
                                    version=profile.package(WMPF_PACKAGE), device_up=lambda: self.device_up,
                                    host=self.host, miniprogram=self.miniprogram)
         self.host.connect(self.service, self.miniprogram)
+        # Doze, standby, network and screen conditions between the backend and WMPF (simulator.wmpf.field)
+        self.field = FieldModel(device, recorder, self.host_config.package, self._wmpf_state)
+        self.host.field = self.field.profile
         device.android.attach_app(WMPF_PACKAGE, self.service)
         device.android.attach_app(self.host_config.package, self.host)
         device.on_boot.append(self._on_boot)
@@ -91,13 +95,24 @@ class WmpfDevice:
 
         return self.device.state is DeviceState.ONLINE
 
+    def _wmpf_state(self) -> str:
+        """For the push path: "ready" (running and activated: WMPF itself delivers or drops the push),
+        "restarting" (starting, or dead with a host app whose lifecycle listener starts it again) or "down"."""
+        svc, host = self.service, self.host
+        if svc.running and svc.activated:
+            return "ready"
+        if (svc.proc is not None and svc.proc.alive) or (host.alive and host.lifecycle_on):
+            return "restarting"
+        return "down"
+
     @property
     def reachable(self) -> bool:
         """Whether the WeChat backend can reach this device right now (its network, not adb)."""
         return self.device_up and not self.faults.network_down
 
     def _on_boot(self, device: SimDevice) -> None:
-        self.recorder.event("device_booted", None)
+        self.field.reset()
+        self.recorder.event("device_booted", None, boot_completed=device.props.get("sys.boot_completed") == "1")
         if self.faults.screen_off:
             device.android.set_screen_power(False, reason="fault")
 
@@ -159,6 +174,7 @@ class WmpfDevice:
             "call": session.describe() if session is not None else None,
             "faults": self.faults.describe(),
             "media": self._media_describe(),
+            "field": self.field.describe(),
         }
 
     def _media_describe(self) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from one ``host_mono_ns`` reading; going through :meth:`Recorder.event` guarante
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,8 @@ class Recorder:
     def __init__(self, device: SimDevice, truth: DeviceTruth) -> None:
         self.device = device
         self.truth = truth
+        # told of every event after it is recorded (simulator.wmpf.field: the [leak] per call)
+        self.listeners: list[Callable[[str, str | None, dict[str, Any]], None]] = []
 
     def log(self, priority: str, tag: str, message: str, proc: Process | None = None, *,
             host_mono_ns: int | None = None) -> None:
@@ -43,7 +46,10 @@ class Recorder:
         mono = time.monotonic_ns()
         for line in lines:
             self.log(line.priority, line.tag, line.message, line.proc, host_mono_ns=mono)
-        return self.truth.record(event, room_id, host_mono_ns=mono, **data)
+        rec = self.truth.record(event, room_id, host_mono_ns=mono, **data)
+        for listener in self.listeners:
+            listener(event, room_id, data)
+        return rec
 
     def _ids(self, proc: Process | None) -> tuple[int, int]:
         if proc is not None:

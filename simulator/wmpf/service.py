@@ -147,6 +147,12 @@ class WmpfService:
         if self.device_up():
             self.host.on_wmpf_finish()
 
+    def on_trim_memory(self, level: int) -> None:
+        """``am send-trim-memory``: WMPF's ComponentCallbacks2.onTrimMemory (recorded; nothing is freed)."""
+        if self.proc is not None:
+            self.recorder.event("trim_memory", None, Line("I", TAG, f"onTrimMemory: level={level}", self.proc),
+                                package=WMPF_PACKAGE, level=level)
+
     def reset(self) -> None:
         """The device rebooted: the process is gone without exit callbacks."""
         self.scheduler.cancel_all()

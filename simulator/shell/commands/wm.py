@@ -18,6 +18,9 @@ async def wm(ctx: CommandContext) -> int:
         await ctx.err("Window manager (window) commands:\n  size [reset|WxH|WdpxHdp]\n  density [reset|DENSITY]\n")
         return 255
     verb, rest = args[0], args[1:]
+    if verb == "dismiss-keyguard":  # the lock screen (simulator.android.power.Keyguard)
+        system.keyguard.set(False)
+        return 0
     screen = system.screen
     if verb == "size":
         if not rest:
