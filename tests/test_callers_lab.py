@@ -25,7 +25,12 @@ ROOT = Path(__file__).resolve().parents[1]
 # The simulated host app shows its own incoming screen, which rings before the call page sees the push's
 # isClickedHangOnBtn=1 (on the simulator the auto-answer scenario uses a device opening the call page directly,
 # which a --serial run cannot configure); the host app's notification path is issue 11's.
-NOT_ON_THIS_DEVICE = ["--deselect", "scenarios/test_answer.py::test_auto_answer"]
+NOT_ON_THIS_DEVICE = ["--deselect", "scenarios/test_answer.py::test_auto_answer",
+                      # Field conditions hold the device for real seconds (Wi-Fi off 4 s...), which this lab's
+                      # device, a simulator at time scale 0.1 the harness cannot know of through --serial, counts
+                      # as ten times longer against its ring and join timers; they run on the embedded path
+                      # (tests/test_field_scenarios.py), where the harness scales its bounds with the simulator.
+                      "-m", "not field"]
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +70,7 @@ def test_whole_suite_through_the_phone_app_caller_on_a_lab(sim_lab: list[dict], 
     device = next(d for d in sim_lab if d["role"] == "device")
     serials = [arg for d in sim_lab if d["role"] == "phone" for arg in ("--caller-serial", d["serial"])]
     proc, cases = run_suite(tmp_path, "--serial", device["serial"], *serials[:2 * phones],
-                            "--adb-port", str(adb_server.port), "--app-profile", "default",
+                            "--adb-port", str(adb_server.port), "--app-profile", "wmpf-sim-tablet",
                             "--caller-profile", "sim-wechat", *NOT_ON_THIS_DEVICE)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert len(cases) >= 40
