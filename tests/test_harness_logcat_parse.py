@@ -33,3 +33,13 @@ def test_zone_fallback_and_junk() -> None:
     assert parser.parse("garbage") is None
     empty = parser.parse("  1700000000.000001  shell  1  2 W Tag:")
     assert empty is not None and empty.message == "" and empty.uid == "shell"
+
+
+def test_lines_are_slotted_and_share_their_tags() -> None:
+    """The logcat service keeps up to 50,000 lines: no per-line ``__dict__``, one string per tag."""
+    parser = LogcatParser()
+    a = parser.parse("         1795462251.087773 10090  1234  1240 I WMPF-API: one\n")
+    b = parser.parse("         1795462252.087773 10090  1234  1240 I WMPF-API: two\n")
+    assert a is not None and b is not None
+    assert not hasattr(a, "__dict__")
+    assert a.tag is b.tag

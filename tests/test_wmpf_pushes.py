@@ -189,3 +189,29 @@ def test_every_fault_action_runs() -> None:
             await bed.until(lambda: TestBed.ready(model), 5, "WMPF back after kill/crash/force-stop")
 
     asyncio.run(main())
+
+
+def test_ended_rooms_release_the_call_they_belonged_to() -> None:
+    """The phone backend keeps up to MAX_ROOMS ended rooms for ``GET /calls``; each must be a small record, not
+    a handle on the device's VoipSession, its timers and callbacks (a 1,000-call soak grew by all of them)."""
+    async def main() -> None:
+        async with TestBed(profile=DIRECT) as bed:
+            rooms = []
+            for _ in range(3):
+                room = await bed.call()
+                await bed.until(lambda: bed.has_node(0, ":id/voip_answer"), 5, "ringing call page")
+                bed.click(0, ":id/voip_answer")
+                await bed.until(lambda room=room: "calling" in bed.voip_events(0, room), 5, "calling")
+                assert bed.backend.rooms[room].listener is not None  # the device's session, while the call lasts
+                bed.click(0, ":id/voip_hangup")
+                await bed.until(lambda room=room: not bed.backend.rooms[room].active, 5, "ended")
+                rooms.append(room)
+            for room_id in rooms:
+                room = bed.backend.rooms[room_id]
+                assert room.listener is None and room.on_end == [] and room.on_connect == []
+                assert room.scheduler.pending == 0
+            sn = bed.devices[0].serialno
+            calls = await bed.run(bed.client.request, "GET", f"/calls?sn={sn}")
+            assert set(rooms) <= {c["roomId"] for c in calls}  # still described after the release
+
+    asyncio.run(main())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import sys
 from dataclasses import dataclass, replace
 
 # Candidate -v argument sets, best first.
@@ -28,9 +29,13 @@ LINE_RE = re.compile(
     r"(?P<tag>.*?)\s*:(?: (?P<msg>.*))?$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LogLine:
-    """One parsed logcat line; ``device_ns`` is the device's wall clock when the line was logged."""
+    """One parsed logcat line; ``device_ns`` is the device's wall clock when the line was logged.
+
+    Slotted: the logcat service keeps up to 50,000 of these, so the per-instance ``__dict__`` would be a
+    third of the history's memory.
+    """
 
     device_ns: int
     resolution_ns: int  # the true instant is in [device_ns, device_ns + resolution_ns)
@@ -79,8 +84,8 @@ class LogcatParser:
             frac_ns, res = _frac_ns(m.group("frac"))
             device_ns = self._local_to_epoch_ns(m) + frac_ns
         return LogLine(device_ns=device_ns, resolution_ns=res, pid=int(m.group("pid")), tid=int(m.group("tid")),
-                       priority=m.group("pri"), tag=m.group("tag"), message=m.group("msg") or "",
-                       uid=m.group("uid"), raw=text)
+                       priority=sys.intern(m.group("pri")), tag=sys.intern(m.group("tag")),
+                       message=m.group("msg") or "", uid=m.group("uid"), raw=text)  # a few tags, shared by every line
 
     def _local_to_epoch_ns(self, m: re.Match[str]) -> int:
         month = int(m.group("mon"))

@@ -106,8 +106,15 @@ class Room:
         self._caller_event("endVoip", keepTime=self.keep_time_s, isCaller=True, roomType=self.room_type,
                            callerName=self.caller_name, listenerName=self.listener_name, businessType=2)
         self.scheduler.cancel_all()
-        for callback in self.on_end:
+        callbacks, self.on_end = self.on_end, []
+        for callback in callbacks:
             callback(self)
+        # An ended room stays in the backend's history (GET /calls/<roomId>) for up to MAX_ROOMS calls: drop
+        # what ties it to the call's live objects (the device's VoipSession as listener, the callbacks'
+        # closures, the cancelled ring timer), so a soak's history holds small records, not every session.
+        self.on_connect = []
+        self.listener = None
+        self._ring_timer = None
 
     # -- caller side ----------------------------------------------------------------------------------
     def _caller_joins(self) -> None:
