@@ -85,8 +85,8 @@ def test_a_run_with_a_bad_caller_profile_is_one_usage_error(tmp_path: Path) -> N
 
 def test_a_real_lab_run_without_a_caller_is_one_usage_error_before_any_test(make_sim, adb_server) -> None:
     device = make_sim().devices[0]  # a device on the lab's adb server, and no caller named
-    proc = pytest_run("scenarios", "--serial", device.serial, "--adb-port", str(adb_server.port),
-                      "--app-profile", "wmpf-sim-tablet")
+    proc = pytest_run("scenarios", "--serial", device.serial, "--app-profile", "wmpf-sim-tablet",
+                      "--adb-port", str(adb_server.port))
     assert proc.returncode == 4, proc.stdout + proc.stderr
     assert "no caller configured for the device under test: pass --caller-serial PHONE" in proc.stderr
     assert "passed" not in proc.stdout and "error" not in proc.stdout.lower()
