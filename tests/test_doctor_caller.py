@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import adbutils
 import pytest
 
 from harness.config.app_profile import load_profile
@@ -50,6 +51,8 @@ def vendor_lab(request: pytest.FixtureRequest) -> Iterator[dict]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
+        # wmpf-hil sim leaves the adb server it started running (as a lab's would be): stop it
+        subprocess.run([adbutils.adb_path(), "-P", str(adb_port), "kill-server"], capture_output=True, timeout=30)
 
 
 def doctor(lab: dict, caller_profile: str | Path) -> subprocess.CompletedProcess[str]:
