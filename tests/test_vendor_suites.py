@@ -6,6 +6,8 @@ app is stopped or the listener pattern never appears; ``wmpf-hil doctor --learn`
 phone API, answered and hung up by uiautomator2 (standing in for the person), and drafts the app profile; the whole
 scenario suite then runs with that draft: every scenario passes, reports its expected failure stage, or skips
 naming the capability the device lacks; none errors. The default tablet runs the suite with its own profile.
+One vendor also runs the suite with its calls placed from a simulated phone's WeChat through the vendor's caller
+profile (``fixtures/callers/lumen-tab-user.toml``), checked by doctor first.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import pytest
 
 from harness.callers.bot import PhoneInjector
 from harness.callers.phone import Phone
+from harness.conditions.catalog import CONDITIONS, SLOW
 from harness.config.app_profile import APPS_DIR
 from harness.device.session import DeviceSession
 from tests.conftest import ADB_PORT, DEVICE_PORT
@@ -31,24 +34,33 @@ from tests.conftest import ADB_PORT, DEVICE_PORT
 CLI = [sys.executable, "-m", "harness.cli"]
 ROOT = Path(__file__).resolve().parent.parent
 TIME_SCALE = "0.2"
+# A --serial run takes the device for hardware (time scale 1): a field condition's network drop would last its off_s
+# in host seconds while the simulated room times out at TIME_SCALE of its device seconds. The drops are given in
+# the device's time (the default 8 s of device time), so they mean on this device what they mean on hardware.
+CONDITIONS_ON_THIS_DEVICE = ["--conditions", ",".join(
+    f"{name}:off_s={8.0 * float(TIME_SCALE):g}" if name in ("wifi_drop", "airplane") else name
+    for name in CONDITIONS if name not in SLOW)]
 # (device profile, app profile, learn the patterns first)
 VENDORS = [("lumen-tab-user", "lumen-tab-user", True), ("orbit-kiosk", "orbit-kiosk", True),
            ("wmpf-tablet", "wmpf-sim-tablet", False)]
 
 
 @contextmanager
-def simulated(device_profile: str, index: int) -> Iterator[dict]:
-    """``wmpf-hil sim --profile`` on its own adb server: the device as a lab would attach to it."""
+def simulated(device_profile: str, index: int, phones: int = 0) -> Iterator[dict]:
+    """``wmpf-hil sim --profile`` on its own adb server: the device as a lab would attach to it (and ``phones``
+    simulated phones running WeChat, their serials in ``info["phones"]``)."""
     adb_port = ADB_PORT + 700 + 10 * index
     proc = subprocess.Popen([*CLI, "sim", "--profile", str(ROOT / "fixtures" / "devices" / f"{device_profile}.toml"),
                              "--adb-port", str(adb_port), "--base-port", str(DEVICE_PORT + 2000 + 100 * index),
-                             "--time-scale", TIME_SCALE], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--time-scale", TIME_SCALE, "--phones", str(phones)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line, proc.stderr.read() if proc.stderr else "wmpf-hil sim printed nothing"
-        info = json.loads(line)
+        lines = [proc.stdout.readline() for _ in range(1 + phones)]
+        assert all(lines), proc.stderr.read() if proc.stderr else "wmpf-hil sim printed nothing"
+        info = json.loads(lines[0])
         info["adb_port"] = adb_port
+        info["phones"] = [json.loads(line)["serial"] for line in lines[1:]]
         yield info
     finally:
         proc.terminate()
@@ -124,12 +136,14 @@ def learn(info: dict, base: str, out: Path, auto_answer: bool) -> subprocess.Com
     return subprocess.CompletedProcess(proc.args, proc.returncode, "".join(lines) + rest, err)
 
 
-def run_suite(info: dict, profile: str | Path, run_dir: Path) -> ET.Element:
+def run_suite(info: dict, profile: str | Path, run_dir: Path, *caller: str) -> ET.Element:
+    """The scenario suite through ``--serial``; the caller is the phone bot unless ``caller`` names another."""
     junit = run_dir / "junit.xml"
     proc = subprocess.run([sys.executable, "-m", "pytest", "scenarios", "-p", "no:cacheprovider", "-q", "-rs",
                            "--serial", info["serial"], "--adb-port", str(info["adb_port"]),
                            "--app-profile", str(profile), "--phone-url", info["phone"], "--run-dir", str(run_dir),
-                           "--junitxml", str(junit)], cwd=ROOT, capture_output=True, text=True, timeout=900)
+                           "--junitxml", str(junit), *CONDITIONS_ON_THIS_DEVICE, *caller], cwd=ROOT,
+                          capture_output=True, text=True, timeout=900)
     assert junit.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite is not None
@@ -141,6 +155,7 @@ def run_suite(info: dict, profile: str | Path, run_dir: Path) -> ET.Element:
         if skipped is not None:
             reason = skipped.get("message", "")
             named = "capability" in reason or re.search(r"\bneeds \w+", reason)  # the harness's capability skips
+            named = named or reason.startswith("no soak asked for")  # the soak runs only when asked for
             assert named, f"{case.get('name')} skipped without naming a capability: {reason}"
     return suite
 
@@ -174,6 +189,21 @@ def test_the_suite_on_a_device_met_through_serial(tmp_path: Path, device_profile
             profile = draft
         suite = run_suite(info, profile, tmp_path / "run")
         assert int(suite.get("tests", "0")) - int(suite.get("skipped", "0")) >= 20
+
+
+def test_a_vendor_suite_through_its_phone_app_caller(tmp_path: Path) -> None:
+    """Lumen's tablet called from a phone running WeChat, driven through Lumen's caller profile: doctor checks the
+    profile on the phone, then the suite passes with every call placed by a tap in the caller Mini Program."""
+    with simulated("lumen-tab-user", len(VENDORS), phones=1) as info:
+        caller = ("--caller-serial", info["phones"][0], "--caller-profile", "lumen-tab-user")
+        ok = subprocess.run([*CLI, "doctor", "--serial", info["serial"], "--adb-port", str(info["adb_port"]),
+                             "--app-profile", "lumen-tab-user", *caller], capture_output=True, text=True, timeout=120)
+        assert ok.returncode == 0 and "[ok  ] caller selectors" in ok.stdout, ok.stdout + ok.stderr
+        suite = run_suite(info, "lumen-tab-user", tmp_path / "run", *caller)
+        assert int(suite.get("tests", "0")) - int(suite.get("skipped", "0")) >= 20
+    records = [json.loads(line) for line in (tmp_path / "run" / "results.jsonl").read_text().splitlines()]
+    callers = {r["extra"].get("caller") for r in records if "outcome" in r}
+    assert "phone app" in callers, callers
 
 
 def load_base(app_profile: str) -> dict:

@@ -4,8 +4,10 @@ Checks, in the order a lab engineer fixes them: adb state and Android version; t
 WMPF reads it; WMPF and the host app installed (versions) and running; the push listener registered (the
 profile's ``listener_registered`` line in the log buffer since WMPF last started); the pushToken obtainable;
 root and tcpdump (needed only for device captures and ``kill -9``); the uiautomator2 server; the clock offset
-bound; the caller reachable. Exit status 0 only when a call can be placed (every required check passed), 1
-otherwise, 2 for a usage or profile error.
+bound; the caller: the phone API knowing this device, the caller phone on adb with WeChat, and the caller
+profile's selectors found on it (:mod:`harness.callers.checks`). Exit status 0 only when a call can be placed
+(every required check passed), 1 otherwise, 2 for a usage or profile error. :func:`checklist` is the whole list
+as lines; ``wmpf-hil lab check --doctor`` prints it for each device of a lab file.
 
 ``--learn`` (:mod:`harness.cli.learn`) records the log while a person places, answers and hangs up one call,
 and writes the patterns it saw as a draft app profile.
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import adbutils
@@ -23,13 +25,15 @@ import adbutils
 from harness.call.recovery import dump_events
 from harness.call.rig import Rig
 from harness.call.timeline import Timeline
+from harness.callers.checks import check_caller
 from harness.callers.phone import Phone
 from harness.cli.target import open_lab
 from harness.config.app_profile import AppProfile, load_profile
+from harness.config.caller_profile import CallerProfile, load_caller_profile
 from harness.device.identity import probe_root, read_sn
 from harness.device.session import DeviceSession
 from harness.device.wmpf import wmpf_state
-from harness.errors import AppProfileError, HarnessError
+from harness.errors import ConfigError, HarnessError
 
 CLOCK_BOUND_LIMIT_MS = 50.0  # a latency measured with a wider offset bound says little at the 100 ms scale
 
@@ -59,7 +63,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="the app profile of the device (required, except with --learn where it is the base)")
     p.add_argument("--phone-url", default=None, metavar="URL", help="the caller's phone API (POST /callWMPF ...)")
     p.add_argument("--caller-serial", default=None, metavar="SERIAL", help="adb serial of the caller phone")
-    p.add_argument("--caller-profile", default=None, metavar="NAME|TOML", help="the caller phone's profile")
+    p.add_argument("--caller-profile", default=None, metavar="NAME|TOML",
+                   help="the caller phone's profile: its Mini Program's selectors are checked on the phone")
+    p.add_argument("--device-name", default=None, metavar="NAME",
+                   help="the device's name in the caller Mini Program ({name} in the caller profile; default the SN)")
     p.add_argument("--learn", action="store_true",
                    help="record one call placed, answered and hung up by hand; write a draft app profile")
     p.add_argument("--output", "-o", default=None, metavar="TOML", help="--learn: where to write the draft")
@@ -76,27 +83,48 @@ def run(args: argparse.Namespace) -> int:
     if not args.app_profile:
         print("wmpf-hil doctor: --app-profile is required (or learn one: wmpf-hil doctor --learn)", file=sys.stderr)
         return 2
+    if args.caller_profile and not args.caller_serial:
+        print("wmpf-hil doctor: --caller-profile needs --caller-serial PHONE (the phone its selectors are checked "
+              "on)", file=sys.stderr)
+        return 2
     try:
         profile = load_profile(args.app_profile)
-    except AppProfileError as exc:
+        caller = load_caller_profile(args.caller_profile) if args.caller_profile else None
+    except ConfigError as exc:
         print(f"wmpf-hil doctor: {exc}", file=sys.stderr)
         return 2
     args.serial = [args.serial]
     with open_lab(args) as lab:
-        checks = diagnose(lab.serials[0], lab.adb.port, profile, phone_url=args.phone_url,
-                          caller_serial=args.caller_serial, caller_profile=args.caller_profile)
-    for check in checks:
-        print(check.line())
+        ok, lines = checklist(lab.serials[0], lab.adb.port, profile, phone_url=args.phone_url,
+                              callers=[(args.caller_serial, caller)] if args.caller_serial else [],
+                              device_name=args.device_name or "")
+    for line in lines:
+        print(line)
+    return 0 if ok else 1
+
+
+def checklist(serial: str, adb_port: int, profile: AppProfile | str, *, phone_url: str | None = None,
+              callers: Sequence[tuple[str, CallerProfile | str | None]] = (),
+              device_name: str = "") -> tuple[bool, list[str]]:
+    """The whole checklist as printed lines, and whether a call can be placed (no check missed).
+
+    ``profile`` and each caller profile may be names or paths (loaded here: a :class:`ConfigError` if one is
+    invalid); ``callers`` are the phones that call this device, each with its caller profile (None: only
+    reachability is checked). ``wmpf-hil doctor`` and ``wmpf-hil lab check --doctor`` both print this."""
+    app = load_profile(profile) if isinstance(profile, str) else profile
+    phones = [(s, load_caller_profile(c) if isinstance(c, str) else c) for s, c in callers]
+    checks = diagnose(serial, adb_port, app, phone_url=phone_url, callers=phones, device_name=device_name)
+    lines = [check.line() for check in checks]
     missing = [c.name for c in checks if c.ok is False]
     if missing:
-        print(f"not ready for a call: {', '.join(missing)}")
-        return 1
-    print("ready: a call can be placed")
-    return 0
+        lines.append(f"not ready for a call: {', '.join(dict.fromkeys(missing))}")
+    else:
+        lines.append("ready: a call can be placed")
+    return not missing, lines
 
 
 def diagnose(serial: str, adb_port: int, profile: AppProfile, *, phone_url: str | None = None,
-             caller_serial: str | None = None, caller_profile: str | None = None) -> list[Check]:
+             callers: Sequence[tuple[str, CallerProfile | None]] = (), device_name: str = "") -> list[Check]:
     """Every check, in order; a check that cannot run after an earlier miss says so instead of raising."""
     checks: list[Check] = []
     with DeviceSession(serial, adb_port=adb_port) as session:
@@ -105,7 +133,7 @@ def diagnose(serial: str, adb_port: int, profile: AppProfile, *, phone_url: str 
         state = _run(checks, "adb", lambda: _adb(session))
         if not state:
             return checks
-        _run(checks, "device SN", lambda: _sn(session, profile))
+        sn_ok = _run(checks, "device SN", lambda: _sn(session, profile))
         _run(checks, "WMPF", lambda: _package(session, profile.wmpf_package, "WMPF", profile))
         host = _run(checks, "host app", lambda: _package(session, profile.host_package, "host app", profile))
         if host:
@@ -114,7 +142,8 @@ def diagnose(serial: str, adb_port: int, profile: AppProfile, *, phone_url: str 
         _run(checks, "root and tcpdump", lambda: _root(session, profile))
         _run(checks, "uiautomator2", lambda: _u2(session))
         _run(checks, "clock", lambda: _clock(session))
-        checks.extend(caller_checks(rig, phone, caller_serial, caller_profile, adb_port))
+        sn = rig.sn if sn_ok else ""
+        checks.extend(caller_checks(sn, phone, callers, adb_port, device_name))
     return checks
 
 
@@ -225,39 +254,37 @@ def _clock(session: DeviceSession) -> Check:
     return Check("clock", True, detail)
 
 
-def caller_checks(rig: Rig, phone: Phone | None, caller_serial: str | None, caller_profile: str | None,
-                  adb_port: int) -> list[Check]:
-    """The caller side: its phone API reachable and knowing this device; a caller phone on adb.
-
-    Hook for caller profiles (issue 10): with ``--caller-profile``, its selectors are checked on the caller's
-    screen by :func:`harness.callers.check_caller` when that exists in this tree."""
+def caller_checks(sn: str, phone: Phone | None, callers: Sequence[tuple[str, CallerProfile | None]],
+                  adb_port: int, device_name: str = "") -> list[Check]:
+    """The caller side: its phone API reachable and knowing this device; each caller phone on adb, and with its
+    caller profile, the Mini Program's selectors found on its screen (:func:`harness.callers.checks.check_caller`)."""
     checks: list[Check] = []
     if phone is not None:
         def reachable() -> Check:
             devices = phone.devices()
-            known = any(d.get("sn") == rig.sn for d in devices)
+            known = any(d.get("sn") == sn for d in devices)
             return Check("caller", known, f"phone API {phone.base_url} answers; "
-                         f"{'knows' if known else 'does not know'} SN {rig.sn!r}",
+                         f"{'knows' if known else 'does not know'} SN {sn!r}",
                          "register this device (SN and pushToken) with the caller's backend")
         _run(checks, "caller", reachable)
-    if caller_serial is not None:
-        def caller_device() -> Check:
-            with DeviceSession(caller_serial, adb_port=adb_port) as phone:
-                state = phone.state()
-                if state != "device":
-                    return Check("caller phone", False, f"{caller_serial} is {state!r}",
-                                 "connect the caller phone and enable USB debugging")
-                return Check("caller phone", True, f"{caller_serial} online ({phone.model})")
-        _run(checks, "caller phone", caller_device)
-    if caller_profile is not None:
-        try:
-            from harness.callers import check_caller  # type: ignore[attr-defined]
-        except ImportError:
-            checks.append(Check("caller selectors", False, f"caller profile {caller_profile!r} given, but this "
-                                "harness has no caller-profile checks (harness.callers.check_caller)",
-                                "update wmpf-hil to a version with caller profiles"))
+    for serial, caller_profile in callers:
+        if caller_profile is None:
+            def caller_device(serial: str = serial) -> Check:
+                with DeviceSession(serial, adb_port=adb_port) as session:
+                    state = session.state()
+                    if state != "device":
+                        return Check("caller phone", False, f"{serial} is {state!r}",
+                                     "connect the caller phone and enable USB debugging")
+                    return Check("caller phone", True, f"{serial} online ({session.model}); no caller profile: "
+                                                       f"its selectors not checked")
+            _run(checks, "caller phone", caller_device)
+        elif not sn:
+            checks.append(Check("caller selectors", False, f"not checked on {serial}: the device's SN is unknown",
+                                "fix the device SN check above first"))
         else:
-            checks.extend(check_caller(caller_serial, caller_profile, adb_port))
+            checks.extend(Check(f.name, f.ok, f.detail, f.fix)
+                          for f in check_caller(serial, caller_profile, adb_port, device_sn=sn,
+                                                device_name=device_name))
     if not checks:
-        checks.append(Check("caller", None, "no --phone-url, --caller-serial or --caller-profile: not checked"))
+        checks.append(Check("caller", None, "no --phone-url or --caller-serial: not checked"))
     return checks

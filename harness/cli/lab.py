@@ -1,8 +1,9 @@
 """``wmpf-hil lab check LAB.toml [--doctor]`` and ``wmpf-hil lab plan LAB.toml --shards N [--group K --command]``.
 
 ``check`` validates the lab inventory (:mod:`harness.config.lab_file`): the file's tables, that every app profile
-loads and every caller profile exists; with ``--doctor`` it also runs the device checks on the devices of this
-host (``--host``) through :func:`doctor_hook`. ``plan`` prints which host runs which pytest-split group: groups
+loads and every caller profile exists; with ``--doctor`` it also runs ``wmpf-hil doctor``'s checklist on the devices
+of a host (``--host``, default every host; ``--adb-port`` the host's adb server) and on the host's phones with their
+caller profiles, through :func:`doctor_hook`. ``plan`` prints which host runs which pytest-split group: groups
 go to hosts in proportion to their devices (one xdist worker per device), and ``--group K --command`` prints the
 exact pytest command of group K for the CI job that runs it. Exit status: 0 valid, 2 invalid, 3 a device check
 found the lab broken.
@@ -11,13 +12,14 @@ found the lab broken.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
+import os
 import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.cli.doctor import checklist
 from harness.config.app_profile import APPS_DIR, load_profile
 from harness.config.caller_profile import load_caller_profile
 from harness.config.lab_file import HostEntry, LabFile, load_lab, resolve_profile
@@ -35,6 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("lab_file", metavar="LAB.toml")
     check.add_argument("--doctor", action="store_true", help="also run the device checks on this host's devices")
     check.add_argument("--host", default=None, help="the host whose devices --doctor checks (default: all hosts)")
+    check.add_argument("--adb-port", type=int, default=None, metavar="PORT",
+                       help="--doctor: the adb server of this host (default $ANDROID_ADB_SERVER_PORT or 5037)")
     check.set_defaults(func=run_check)
     plan = actions.add_parser("plan", help="print which host runs which pytest-split group")
     plan.add_argument("lab_file", metavar="LAB.toml")
@@ -89,22 +93,18 @@ def profile_problems(lab: LabFile, path: Path, notes: list[str] | None = None) -
     return problems
 
 
-def doctor_hook(host: HostEntry, serial: str, app_profile: str) -> tuple[bool, list[str]] | None:
-    """Run ``wmpf-hil doctor``'s checks on one device; None when this wmpf-hil has no doctor command yet.
-
-    The doctor is issue 11's command (``harness/cli/doctor.py``); this hook calls its ``check_device(serial,
-    app_profile)`` when that exists, so ``lab check --doctor`` needs no change when it lands."""
+def doctor_hook(host: HostEntry, serial: str, app_profile: str, lab_path: Path,
+                adb_port: int) -> tuple[bool, list[str]]:
+    """``wmpf-hil doctor``'s checklist (:func:`harness.cli.doctor.checklist`) for one device of ``host``: the
+    device, the host's phone API when it has one, and each of the host's phones with its caller profile (the
+    Mini Program's selectors checked on the phone). Profiles named in the lab file resolve as ``check`` does."""
+    profile = str(resolve_profile(app_profile, lab_path, APPS_DIR))
+    callers = [(phone.serial, str(resolve_profile(phone.caller_profile, lab_path, CALLERS_DIR)))
+               for phone in host.phones]
     try:
-        doctor = importlib.import_module("harness.cli.doctor")
-    except ImportError:
-        return None
-    check = getattr(doctor, "check_device", None)
-    if check is None:
-        return None
-    result = check(serial, app_profile)
-    ok = bool(getattr(result, "ok", result))
-    lines = [str(line) for line in getattr(result, "lines", lambda: [])()] if hasattr(result, "lines") else []
-    return ok, lines
+        return checklist(serial, adb_port, profile, phone_url=host.phone_url, callers=callers)
+    except ConfigError as exc:
+        return False, [f"[MISS] profile: {exc}"]
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -126,16 +126,12 @@ def run_check(args: argparse.Namespace) -> int:
     if not args.doctor:
         return 0
     broken = False
+    adb_port = args.adb_port or int(os.environ.get("ANDROID_ADB_SERVER_PORT", "5037"))
     for host in lab.hosts:
         if args.host and host.name != args.host:
             continue
         for device in host.devices:
-            result = doctor_hook(host, device.serial, lab.app_profile_of(host, device))
-            if result is None:
-                print("doctor: not available in this wmpf-hil (issue 11's 'wmpf-hil doctor'); device checks skipped",
-                      file=sys.stderr)
-                return 0
-            ok, lines = result
+            ok, lines = doctor_hook(host, device.serial, lab.app_profile_of(host, device), path, adb_port)
             broken |= not ok
             print(f"doctor {host.name} {device.serial}: {'ok' if ok else 'BROKEN'}")
             for line in lines:
