@@ -27,7 +27,7 @@ from simulator.media.relay import DEFAULT_RELAY_PORT
 from simulator.phone.backend import PhoneBackend
 from simulator.phone.wechat import install_wechat
 from simulator.ports import DEFAULT_BASE_PORT, candidate_ports
-from simulator.profile import DeviceProfile, load_profile
+from simulator.profile import FIXTURES_DIR, DeviceProfile, load_profile
 from simulator.wmpf import TruthRecorder, install
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class DeviceInfo:
                 "phone": self.phone}
 
 
-PHONE_PROFILE = Path(__file__).resolve().parent.parent / "fixtures" / "devices" / "wechat-phone.toml"
+PHONE_PROFILE = FIXTURES_DIR / "wechat-phone.toml"  # the checkout's fixtures, or the wheel's
 
 
 class Simulator:

@@ -113,7 +113,9 @@ def test_adb_server_refuses_a_shared_lock_dir(tmp_path: Path, monkeypatch: pytes
 
 # -- the device tcpdump command -------------------------------------------------------------------------------
 def test_tcpdump_command_is_quoted_word_by_word(tmp_path: Path) -> None:
-    nasty = CaptureConfig(mode="device", interface="any; id", filter=f"udp and $(touch {CANARY}) `id` 'x'")
+    # the profile schema refuses these already; the command must still be safe for a config built in code
+    nasty = CaptureConfig.model_construct(mode="device", interface="any; id",
+                                          filter=f"udp and $(touch {CANARY}) `id` 'x'")
     command = DeviceTcpdump(None, nasty, tmp_path / "x.pcap").command  # type: ignore[arg-type]
     assert command.endswith(" 2>/dev/null")
     assert shlex.split(command.removesuffix(" 2>/dev/null")) == [
@@ -125,7 +127,7 @@ def test_tcpdump_command_is_quoted_word_by_word(tmp_path: Path) -> None:
 def test_tcpdump_filter_with_shell_syntax_runs_nothing_on_the_device(sim_device, adb_server, tmp_path: Path) -> None:
     with DeviceSession(sim_device.serial, adb_port=adb_server.port) as session:
         session.device.shell(f"rm -f {CANARY}")
-        evil = CaptureConfig(mode="device", filter=f"udp or $(touch {CANARY})", start_timeout_s=3)
+        evil = CaptureConfig.model_construct(mode="device", filter=f"udp or $(touch {CANARY})", start_timeout_s=3)
         with pytest.raises(CaptureUnavailable):  # tcpdump itself rejects the filter: a syntax error
             DeviceTcpdump(session, evil, tmp_path / "evil.pcap").start()
         assert session.device.shell(f"ls {CANARY} 2>/dev/null; echo end").strip() == "end"
