@@ -14,7 +14,7 @@ from harness.call.driver import CallDriver
 from harness.conditions import Condition, parse_conditions
 from harness.results.records import Outcome
 
-pytestmark = [pytest.mark.wmpf_scenario, pytest.mark.field]
+pytestmark = [pytest.mark.wmpf_scenario, pytest.mark.field, pytest.mark.needs_connect]  # each call is answered
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -17,7 +17,7 @@ from harness.device.procstats import sample_processes
 from harness.results.records import Outcome
 from harness.results.soak import SOAK_KEY, own_rss_kb
 
-pytestmark = [pytest.mark.wmpf_scenario, pytest.mark.soak]
+pytestmark = [pytest.mark.wmpf_scenario, pytest.mark.soak, pytest.mark.needs_connect, pytest.mark.needs_hang_up]
 MAX_SAMPLES = 200  # at most this many samples over the soak: enough for the plot and the slope
 # Records kept in memory for the test's report entry: the soak's thousands of calls are in results.jsonl (which
 # the summary, plots and gates read); keeping each call's record and evidence in memory too would make the

@@ -120,7 +120,8 @@ def test_an_absent_caller_phone_is_one_lab_error_at_start(sim_lab: list[dict], a
                                                           tmp_path: Path) -> None:
     device = next(d for d in sim_lab if d["role"] == "device")
     proc, _cases = run_suite(tmp_path, "--serial", device["serial"], "--caller-serial", "NO-SUCH-PHONE",
-                            "--adb-port", str(adb_server.port), "--caller-profile", "sim-wechat")
+                            "--adb-port", str(adb_server.port), "--app-profile", "wmpf-sim-tablet",
+                            "--caller-profile", "sim-wechat")
     out = proc.stdout + proc.stderr
     assert proc.returncode == 3, out[-3000:]
     lines = [line for line in out.splitlines() if "device NO-SUCH-PHONE is not connected" in line]
