@@ -143,6 +143,40 @@ class _Classifier:
         return row.src == self.device
 
 
+class _StunCount:
+    """STUN binding requests and answers of a capture; a request also tells the classifier the device's side
+    when nothing else did (the device opens the path to the relay)."""
+
+    def __init__(self) -> None:
+        self.requests = self.answers = 0
+
+    def counted(self, row: Row, classify: _Classifier) -> bool:
+        """True when ``row`` is STUN (counted here, not media)."""
+        if row.stun_type is None:
+            return False
+        if row.stun_type == STUN_BINDING_REQUEST:
+            self.requests += 1
+            if classify.device is None and row.pkttype is None and classify.device_ip is None:
+                classify.outgoing(row)
+        elif row.stun_type == STUN_BINDING_SUCCESS:
+            self.answers += 1
+        return True
+
+
+def _judge(out: MediaAnalysis, kind: str, min_packets: int) -> None:
+    """No media either way is ``no_media``; fewer than ``min_packets`` one way is ``one_way_media``."""
+    sent, received = out.sent.packets, out.received.packets
+    what = "RTP" if kind == "RTP" else "UDP media"
+    if sent == 0 and received == 0:
+        out.verdict = out.stage = STAGE_NO_MEDIA
+        stun = out.stun_requests
+        out.reason = f"no {what} in the capture" + (
+            f" ({stun} binding requests, {out.stun_responses} answered)" if stun else "")
+    elif sent < min_packets or received < min_packets:
+        out.verdict = out.stage = STAGE_ONE_WAY
+        out.reason = f"{kind} one way only: {sent} packets sent, {received} received (need {min_packets} each way)"
+
+
 def analyze_rows(rows: Iterable[Row], pcap: str = "", *, device_ip: str | None = None,
                  clocks: Mapping[int, int] | None = None, gap_threshold_s: float = GAP_THRESHOLD_S,
                  min_packets: int = MIN_PACKETS) -> MediaAnalysis:
@@ -151,15 +185,9 @@ def analyze_rows(rows: Iterable[Row], pcap: str = "", *, device_ip: str | None =
     classify = _Classifier(device_ip)
     streams: dict[tuple[int, tuple[str, int], tuple[str, int]], StreamStats] = {}
     times: dict[str, list[float]] = {"sent": [], "received": []}
-    stun_req = stun_resp = 0
+    stun = _StunCount()
     for row in rows:
-        if row.stun_type is not None:
-            if row.stun_type == STUN_BINDING_REQUEST:
-                stun_req += 1
-                if classify.device is None and row.pkttype is None and device_ip is None:
-                    classify.outgoing(row)
-            elif row.stun_type == STUN_BINDING_SUCCESS:
-                stun_resp += 1
+        if stun.counted(row, classify):  # connectivity checks open the path; they are not media
             continue
         if row.ssrc is None or row.seq is None or row.timestamp is None or row.pt is None:
             continue
@@ -175,16 +203,9 @@ def analyze_rows(rows: Iterable[Row], pcap: str = "", *, device_ip: str | None =
     by_dir = {d: DirectionSummary(d, sorted((s for s in streams.values() if s.direction == d),
                                             key=lambda s: s.first), find_gaps(times[d], gap_threshold_s))
               for d in ("sent", "received")}
-    out = MediaAnalysis(pcap, by_dir["sent"], by_dir["received"], stun_req, stun_resp,
+    out = MediaAnalysis(pcap, by_dir["sent"], by_dir["received"], stun.requests, stun.answers,
                         direction_source=classify.source)
-    sent, received = out.sent.packets, out.received.packets
-    if sent == 0 and received == 0:
-        out.verdict = out.stage = STAGE_NO_MEDIA
-        out.reason = ("no RTP in the capture" + (f" ({stun_req} binding requests, {stun_resp} answered)"
-                                                 if stun_req else ""))
-    elif sent < min_packets or received < min_packets:
-        out.verdict = out.stage = STAGE_ONE_WAY
-        out.reason = f"RTP one way only: {sent} packets sent, {received} received (need {min_packets} each way)"
+    _judge(out, "RTP", min_packets)
     out.analysis_s = time.perf_counter() - started
     return out
 
@@ -200,15 +221,9 @@ def analyze_flows(rows: Iterable[Row], pcap: str = "", *, device_ip: str | None 
     flows: dict[tuple[tuple[str, int], tuple[str, int]], FlowStats] = {}
     direction_of: dict[tuple[tuple[str, int], tuple[str, int]], str] = {}
     times: dict[str, list[float]] = {"sent": [], "received": []}
-    stun_req = stun_resp = 0
+    stun = _StunCount()
     for row in rows:
-        if row.stun_type is not None:  # connectivity checks open the path; they are not media
-            if row.stun_type == STUN_BINDING_REQUEST:
-                stun_req += 1
-                if classify.device is None and row.pkttype is None and device_ip is None:
-                    classify.outgoing(row)
-            elif row.stun_type == STUN_BINDING_SUCCESS:
-                stun_resp += 1
+        if stun.counted(row, classify):  # connectivity checks open the path; they are not media
             continue
         key = (row.src, row.dst)
         flow = flows.get(key)
@@ -221,16 +236,9 @@ def analyze_flows(rows: Iterable[Row], pcap: str = "", *, device_ip: str | None 
         times[direction_of[key]].append(row.time)
     by_dir = {d: FlowDirection(d, [f for k, f in flows.items() if direction_of[k] == d],
                                find_gaps(times[d], gap_threshold_s)) for d in ("sent", "received")}
-    out = MediaAnalysis(pcap, by_dir["sent"], by_dir["received"], stun_req, stun_resp,
+    out = MediaAnalysis(pcap, by_dir["sent"], by_dir["received"], stun.requests, stun.answers,
                         direction_source=classify.source, format="udp")
-    sent, received = out.sent.packets, out.received.packets
-    if sent == 0 and received == 0:
-        out.verdict = out.stage = STAGE_NO_MEDIA
-        out.reason = ("no UDP media in the capture" + (f" ({stun_req} binding requests, {stun_resp} answered)"
-                                                        if stun_req else ""))
-    elif sent < min_packets or received < min_packets:
-        out.verdict = out.stage = STAGE_ONE_WAY
-        out.reason = (f"UDP one way only: {sent} packets sent, {received} received (need {min_packets} each way)")
+    _judge(out, "UDP", min_packets)
     out.analysis_s = time.perf_counter() - started
     return out
 
