@@ -138,6 +138,10 @@ def test_shell_tools(cli: Cli) -> None:
     assert cli.adb("shell", "ping -c 1 no.such.host").returncode == 2
     assert ":::5555" in cli.shell("netstat -tln") and "LISTEN" in cli.shell("ss -lt")
     assert re.match(r" \d\d:\d\d:\d\d up .*load average: ", cli.shell("uptime"))
+    assert cli.shell("for i in $(seq 3); do echo n$i; done") == "n1\nn2\nn3\n"
+    assert cli.shell("seq -w -s , 8 -1 -1") == "08,07,06,05,04,03,02,01,00,-1\n"
+    assert cli.shell("seq 0.5 0.5 1.5") == "0.5\n1\n1.5\n"
+    assert cli.adb("shell", "seq x").stderr == "seq: not a number: 'x'\n"
 
 
 def test_date_set_needs_root(cli: Cli) -> None:

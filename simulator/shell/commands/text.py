@@ -1,4 +1,4 @@
-"""Text filters (toybox): grep, head, tail, wc, sort, uniq, cut, tr.
+"""Text filters (toybox): grep, head, tail, wc, sort, uniq, cut, tr; and seq, which scripts loop over.
 
 ``grep`` and ``head`` stream line by line, so ``logcat | grep TAG`` prints as lines arrive and
 ``... | head -1`` ends the pipeline early (the writer upstream then sees a closed pipe, status 141).
@@ -444,3 +444,45 @@ async def tr(ctx: CommandContext) -> int:
         text = re.sub("([" + re.escape(squeeze) + "])\\1+", r"\1", text) if squeeze else text
     await ctx.out(text.encode(errors="surrogateescape"))
     return status
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+@command("seq")
+async def seq(ctx: CommandContext) -> int:
+    """``seq [-w] [-s SEP] [FIRST [INC]] LAST`` (negative numbers are operands, as in toybox)."""
+    args, sep, width = list(ctx.args), "\n", False
+    while args and args[0].startswith("-") and _number(args[0]) is None:
+        flag = args.pop(0)
+        if flag == "-w":
+            width = True
+        elif flag == "-s" and args:
+            sep = args.pop(0)
+        else:
+            return await ctx.fail(f"Unknown option '{flag}'" if flag != "-s" else "Missing argument to -s")
+    numbers = [_number(a) for a in args]
+    if not 1 <= len(args) <= 3 or None in numbers:
+        bad = next((a for a, n in zip(args, numbers, strict=True) if n is None), None)
+        return await ctx.fail(f"not a number: '{bad}'" if bad is not None else "Needs 1-3 arguments")
+    given = [n for n in numbers if n is not None]
+    first, inc, last = ([1.0, 1.0, *given] if len(given) == 1 else
+                        [given[0], 1.0, given[1]] if len(given) == 2 else given)
+    if inc == 0:
+        return await ctx.fail("increment cannot be zero")  # toybox would loop for ever; nobody wants that here
+    integral = all(float(n).is_integer() for n in (first, inc, last)) and not any("." in a for a in args)
+    values = []
+    value = first
+    while (inc > 0 and value <= last) or (inc < 0 and value >= last):
+        values.append(str(int(value)) if integral else f"{value:g}")
+        value = first + inc * len(values)
+    if width and values:
+        size = max(len(v) for v in values)
+        values = [v.zfill(size) if not v.startswith("-") else "-" + v[1:].zfill(size - 1) for v in values]
+    if values:
+        await ctx.out(sep.join(values) + "\n")
+    return 0
