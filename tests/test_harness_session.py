@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -94,3 +95,46 @@ def test_the_session_asks_the_adb_server_version_once(sim_device, adb_server, mo
         assert session.u2.info["sdkInt"] > 0
         assert not session.u2(text="no such button").exists
     assert len(asked) == 1
+
+
+def test_logcat_history_keeps_a_tail_and_what_pins_hold(sim_device, adb_server) -> None:
+    """Memory stays flat over a soak: only the tail, the last seconds and pinned lines are kept; no wait loses one."""
+    with DeviceSession(sim_device.serial, adb_port=adb_server.port) as session:
+        logcat = session.logcat
+
+        def burst(word: str, n: int) -> None:
+            session.device.shell(f"for i in $(seq {n}); do log -t PinTest {word}$i; done")
+
+        def wait(word: str, since: int) -> None:
+            logcat.wait_for(f"^{word}$", 10, since=since, tag="PinTest")
+
+        # lines of the last keep_s seconds stay: a mark taken before an action finds its lines after it
+        mark = logcat.mark()
+        burst("young", 60)
+        wait("young60", mark)
+        assert len(logcat.find("^young", since=mark, tag="PinTest")) == 60
+
+        logcat.tail, logcat.keep_s = 20, 0.0
+        pin = logcat.pin()
+        burst("pinned", 60)
+        wait("pinned60", pin.seq)
+        assert len(logcat.find("^pinned", since=pin.seq, tag="PinTest")) == 60  # the pin held all 60
+        pin.release()
+        pin.release()  # idempotent
+        assert logcat.find("^(young|pinned)1$", tag="PinTest") == []  # released: only the tail is left
+        assert len(logcat.lines()) <= logcat.tail
+        mark = logcat.mark()
+        burst("loose", 60)
+        wait("loose60", mark)
+        assert len(logcat.find("^loose", since=mark, tag="PinTest")) <= logcat.tail
+
+        # a waiter holds its own position: a burst far longer than the tail still reaches it line by line
+        mark = logcat.mark()
+        seen: list[str] = []
+        waiter = threading.Thread(target=lambda: seen.append(
+            logcat.wait_for("^wait1$", 10, since=mark, tag="PinTest").message))
+        waiter.start()
+        time.sleep(0.2)
+        burst("wait", 80)
+        waiter.join(15)
+        assert seen == ["wait1"]

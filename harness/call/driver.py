@@ -46,7 +46,7 @@ from harness.config.app_profile import END_PATTERN
 from harness.device.retry import LabRetry, reconnect
 from harness.device.services.base import ServiceState
 from harness.device.services.clock_sync import ClockSyncService
-from harness.device.services.logcat import LogcatService
+from harness.device.services.logcat import LogcatPin, LogcatService
 from harness.device.ui import UiElementMissing
 from harness.errors import CapabilityMissing, DeviceLostError, HarnessError, InjectionError, LabError, WaitTimeout
 from harness.hostclock import host_ns
@@ -90,6 +90,7 @@ class Call:
                               initial_wait_s=rig.lab_retry.initial_wait_s, max_wait_s=rig.lab_retry.max_wait_s,
                               on_retry=self.record.count_retry)
         self.mark = 0
+        self._pin: LogcatPin | None = None
         self.placement: Placement | None = None
         self.caller: Caller | None = None  # who placed this call (the rig's caller, or a broadcast)
         self.room: str | None = None
@@ -112,7 +113,8 @@ class Call:
             self._prepare_lab()
             self.record.model = self.rig.model
             self._begin_capture()
-            self.mark = self.timeline.mark()
+            self._pin = self.timeline.logcat.pin()  # the call's lines stay until its evidence is taken
+            self.mark = self._pin.seq
         except BaseException as exc:  # the call started: it ends in a record like any other
             self.__exit__(type(exc), exc, None)
             raise
@@ -146,7 +148,6 @@ class Call:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
         if self.written:
             return False
-            return False
         suppress = False
         interrupted = exc is not None and not isinstance(exc, Exception)
         if isinstance(exc, CallFailed):
@@ -178,6 +179,8 @@ class Call:
                 self._clean_up()
             except Exception as trouble:  # added to the written record, never replacing it
                 self._amend({"cleanup_error": f"{type(trouble).__name__}: {trouble}"})
+        if self._pin is not None:  # the call's lines are on the record and in its evidence: let them go
+            self._pin.release()
         if not_written is not None:
             raise not_written
         return suppress

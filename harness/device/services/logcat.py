@@ -7,6 +7,12 @@ loop) costs tens to hundreds of milliseconds per look and times events by when t
 Waiters never race the device: take :meth:`LogcatService.mark` *before* triggering an action, then
 ``wait_for(..., since=mark)`` also sees lines that arrived before the wait began. If the stream dies (reboot,
 link drop) waiters fail at once with :class:`~harness.errors.ServiceError` instead of timing out.
+
+Memory stays flat over a soak of any length: the history keeps the last ``tail`` lines and the lines of the last
+``keep_s`` seconds (so a mark taken before an action still finds the action's lines when the wait starts after
+it), and further back only what a live :meth:`LogcatService.pin` still needs (a call pins its start for its
+evidence; a wait pins its position while it waits). ``history`` is the hard cap even over pins, so a pin never
+released cannot grow the harness without bound (a warning says when a pinned line had to go).
 """
 
 from __future__ import annotations
@@ -48,16 +54,22 @@ def predicate(match: str | re.Pattern[str] | Callable[[LogLine], Any], tag: str 
 class LogcatService(DeviceService):
     name = "logcat"
 
-    def __init__(self, session: DeviceLink, *, history: int = 50_000, formats: Iterable[tuple[str, ...]] = FORMATS,
-                 buffers: tuple[str, ...] = ()) -> None:
+    def __init__(self, session: DeviceLink, *, history: int = 50_000, tail: int = 2_000, keep_s: float = 30.0,
+                 formats: Iterable[tuple[str, ...]] = FORMATS, buffers: tuple[str, ...] = ()) -> None:
         super().__init__(session)
+        if not 0 < tail <= history:
+            raise ValueError(f"logcat tail {tail} must be between 1 and the history cap {history}")
         self.history_size = history
+        self.tail = tail
+        self.keep_s = keep_s
         self.candidate_formats = tuple(formats)
         self.buffers = buffers
         self.format: tuple[str, ...] | None = None
         self.parser = LogcatParser()
         self._history: collections.deque[LogLine] = collections.deque(maxlen=history)
         self._next_seq = 0
+        self._pins: collections.Counter[int] = collections.Counter()
+        self._cap_warned = False
         self._cond = threading.Condition()
         self._subscribers: list[Callable[[LogLine], None]] = []
         self._conn: adbutils.AdbConnection | None = None
@@ -181,10 +193,11 @@ class LogcatService(DeviceService):
                         self._resume_ns, self._resume_raws = None, set()
                 line = parsed.with_stream_info(self._next_seq, rx_ns)
                 self._next_seq += 1
-                self._history.append(line)
+                self._append(line)
                 self._last_device_ns = line.device_ns
                 fresh.append(line)
             if fresh:
+                self._trim()
                 self._cond.notify_all()
             subscribers = list(self._subscribers)
         for callback in subscribers:
@@ -194,7 +207,47 @@ class LogcatService(DeviceService):
                 except Exception:
                     self.log.exception("logcat subscriber failed on %s", self.serial)
 
+    def _append(self, line: LogLine) -> None:
+        full = len(self._history) == self.history_size
+        if full and self._pins and not self._cap_warned and self._history[0].seq >= min(self._pins):
+            self._cap_warned = True
+            self.log.warning("logcat on %s: %d lines since the oldest pin (seq %d); dropping pinned lines "
+                             "to stay within the history cap", self.serial, self.history_size, min(self._pins))
+        self._history.append(line)  # the deque's maxlen is the hard cap
+
+    def _trim(self) -> None:
+        """Drop lines older than the tail, the last ``keep_s`` seconds and every live pin (caller holds the lock)."""
+        floor = self._next_seq - self.tail
+        if self._pins:
+            floor = min(floor, min(self._pins))
+        young = host_ns() - int(self.keep_s * 1e9)
+        history = self._history
+        while history and history[0].seq < floor and history[0].host_rx_ns < young:
+            history.popleft()
+
     # -- public API ----------------------------------------------------------------------------------
+    def pin(self, seq: int | None = None) -> LogcatPin:
+        """Keep the lines from ``seq`` (default: the next line, like :meth:`mark`) until the pin is released."""
+        with self._cond:
+            pinned = self._next_seq if seq is None else seq
+            self._pins[pinned] += 1
+        return LogcatPin(self, pinned)
+
+    def _unpin(self, seq: int) -> None:
+        with self._cond:
+            self._move_pin(seq, None)
+            self._trim()
+
+    def _move_pin(self, old: int, new: int | None) -> None:
+        """Move one hold from ``old`` to ``new`` (None: drop it); caller holds the lock."""
+        if old == new:
+            return
+        self._pins[old] -= 1
+        if self._pins[old] <= 0:
+            del self._pins[old]
+        if new is not None:
+            self._pins[new] += 1
+
     def mark(self) -> int:
         """The sequence number the next line will get: pass it as ``since`` to wait for what follows."""
         with self._cond:
@@ -237,24 +290,50 @@ class LogcatService(DeviceService):
         deadline = time.monotonic() + timeout
         with self._cond:
             pos = self._next_seq if since is None else since
-            while True:
-                for line in self._slice(pos):
-                    for name, pred in predicates.items():
-                        if pred(line):
-                            return name, line
-                pos = self._next_seq
-                if self.state is not ServiceState.RUNNING:
-                    self.check()
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise WaitTimeout(" or ".join(predicates), timeout, self.serial)
-                self._cond.wait(remaining)
+            self._pins[pos] += 1  # lines arriving while this waiter sleeps stay until it has looked at them
+            try:
+                while True:
+                    for line in self._slice(pos):
+                        for name, pred in predicates.items():
+                            if pred(line):
+                                return name, line
+                    self._move_pin(pos, self._next_seq)
+                    pos = self._next_seq
+                    if self.state is not ServiceState.RUNNING:
+                        self.check()
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise WaitTimeout(" or ".join(predicates), timeout, self.serial)
+                    self._cond.wait(remaining)
+            finally:
+                self._move_pin(pos, None)
 
     def find(self, match: str | re.Pattern[str] | Callable[[LogLine], Any], *, since: int = 0,
              until: int | None = None, tag: str | None = None) -> list[LogLine]:
         """All lines already received in ``[since, until)`` that match (no waiting)."""
         pred = predicate(match, tag)
         return [line for line in self.lines(since, until) if pred(line)]
+
+
+class LogcatPin:
+    """A hold on the lines from ``seq`` on; release it (or leave its ``with`` block) when they are no longer needed."""
+
+    def __init__(self, service: LogcatService, seq: int) -> None:
+        self.service = service
+        self.seq = seq
+        self._held = True
+
+    def release(self) -> None:
+        """Let the pinned lines go (idempotent)."""
+        if self._held:
+            self._held = False
+            self.service._unpin(self.seq)
+
+    def __enter__(self) -> LogcatPin:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
 
 
 def _describe(match: object, tag: str | None) -> str:
