@@ -10,12 +10,14 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import socket
 import subprocess
 import time
 from importlib import resources
 from pathlib import Path
 
 import adbutils
+from adbutils._adb import AdbConnection
 
 from simulator.errors import AdbConnectError
 from simulator.lockfiles import open_lock
@@ -71,8 +73,21 @@ def default_server_port() -> int:
     return int(os.environ.get("ANDROID_ADB_SERVER_PORT", "5037"))
 
 
-def ensure_server(adb_path: str, port: int, timeout: float = 20.0) -> None:
-    """Start the adb server on ``port`` with ``adb_path`` unless one already answers there."""
+def server_answers(port: int) -> bool:
+    """Whether something (an adb server) already listens on ``port``. A bare connect: adbutils' client would
+    start a server of its own on the default port when it finds none."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def ensure_server(adb_path: str, port: int, timeout: float = 20.0) -> bool:
+    """Start the adb server on ``port`` with ``adb_path`` unless one already answers there; whether we started it
+    (then it is ours to stop: :func:`kill_server`)."""
+    if server_answers(port):
+        return False
     try:
         prepare_adb_home(adb_path)
         subprocess.run([adb_path, "-P", str(port), "start-server"], env=adb_server_env(port, adb_path),
@@ -88,10 +103,48 @@ def ensure_server(adb_path: str, port: int, timeout: float = 20.0) -> None:
         ) from exc
     except subprocess.TimeoutExpired as exc:
         raise AdbConnectError(f"adb server on port {port} did not start within {timeout:.0f} s") from exc
+    return True
+
+
+def kill_server(adb_path: str, port: int) -> None:
+    """Stop the adb server on ``port`` (one this process started); a server already gone is no trouble."""
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        subprocess.run([adb_path, "-P", str(port), "kill-server"], env=adb_server_env(port, adb_path),
+                       capture_output=True, timeout=15, check=False)
+
+
+class _NoStartConnection(AdbConnection):
+    def _safe_connect(self):  # type: ignore[no-untyped-def]  # adbutils' own hook, untyped there
+        return self._create_socket()  # AdbConnectionError / AdbTimeout when no server listens
+
+
+class NoStartAdbClient(adbutils.AdbClient):
+    """``adbutils.AdbClient`` that never starts an adb server.
+
+    adbutils, finding no server where it was pointed, runs ``adb start-server`` and tries again. That server
+    starts on the *default* port (5037, or ``$ANDROID_ADB_SERVER_PORT``), not the one the client was given: a
+    process whose isolated server died would start (and leave running) a server on the lab's own port, and then
+    talk to the wrong server. A gone server is a fault to see and name, so this client fails the connection.
+    The simulator's own connects and the harness's clients (exported as ``simulator.NoStartAdbClient``) use it.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 5037, socket_timeout: float | None = None) -> None:
+        super().__init__(host=host, port=port, socket_timeout=socket_timeout)
+        self._timeout = socket_timeout
+
+    def make_connection(self, timeout: float | None = None) -> AdbConnection:
+        timeout = timeout or self._timeout
+        try:
+            conn = _NoStartConnection(self.host, self.port)
+        except TimeoutError:
+            raise adbutils.AdbTimeout("connect to adb server timeout") from None
+        if timeout:
+            conn.conn.settimeout(timeout)
+        return conn
 
 
 def client(port: int) -> adbutils.AdbClient:
-    return adbutils.AdbClient(host="127.0.0.1", port=port, socket_timeout=10)
+    return NoStartAdbClient(host="127.0.0.1", port=port, socket_timeout=10)
 
 
 def connect(port: int, addr: str) -> None:

@@ -110,6 +110,7 @@ class Simulator:
         self.media_relay = MediaRelay(HOST, media_base_port)  # one per simulator (simulator.media)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._started_server = False  # the adb server was started by us (then stop() stops it)
 
     # -- context manager --------------------------------------------------------------------------
     def __enter__(self) -> Simulator:
@@ -125,7 +126,7 @@ class Simulator:
         try:
             self.run(self._start_devices(), timeout=self.start_timeout)
             if self.connect_devices:
-                adb_host.ensure_server(self.adb_path, self.adb_server_port)
+                self._started_server = adb_host.ensure_server(self.adb_path, self.adb_server_port)
                 for info in self.all_devices:
                     adb_host.connect(self.adb_server_port, info.serial)
                 adb_host.wait_states(self.adb_server_port, [d.serial for d in self.all_devices], self.wait_state,
@@ -142,6 +143,9 @@ class Simulator:
         if self.connect_devices:
             for info in self.all_devices:
                 adb_host.disconnect(self.adb_server_port, info.serial)
+            if self._started_server:  # no server was there before us: leave none behind
+                adb_host.kill_server(self.adb_path, self.adb_server_port)
+                self._started_server = False
         try:
             self.run(self._stop_devices(), timeout=10)
         except Exception:  # the loop may be wedged; the thread is a daemon and dies with us

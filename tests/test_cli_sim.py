@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.device.adb_server import AdbServer
+from harness.device.adb_server import AdbServer, free_server_port, port_is_listening
 from tests.conftest import DEVICE_PORT
 
 CLI = [sys.executable, "-m", "harness.cli", "sim"]
@@ -116,3 +116,24 @@ def test_sim_phones_are_android_devices_with_their_own_role_line(adb_server: Adb
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
+
+
+def test_sim_stops_the_adb_server_it_started_and_only_that(adb_server: AdbServer) -> None:
+    """A server already there (the session's) is left running; one the sim had to start goes with it."""
+    port = free_server_port(adb_server.port + 50)
+    proc = subprocess.Popen([*CLI, "--adb-port", str(port), "--adb", adb_server.adb_path,
+                             "--base-port", str(DEVICE_PORT + 740)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=adb_server.env)
+    try:
+        assert proc.stdout is not None
+        json.loads(proc.stdout.readline())
+        assert port_is_listening(port)
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    deadline = time.monotonic() + 10
+    while port_is_listening(port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not port_is_listening(port), f"the adb server the sim started on {port} outlived it"
+    assert port_is_listening(adb_server.port)  # the earlier tests' sims stopped, the session's server did not

@@ -15,7 +15,7 @@ from pathlib import Path
 import adbutils
 
 from harness.errors import AdbServerError
-from simulator import adb_server_env, bundled_adb_path, prepare_adb_home
+from simulator import NoStartAdbClient, adb_server_env, bundled_adb_path, prepare_adb_home
 
 DEFAULT_ISOLATED_PORT = 15037
 
@@ -99,4 +99,4 @@ class AdbServer:
             raise AdbServerError(f"adb binary not found: {self.adb_path}") from exc
 
     def client(self) -> adbutils.AdbClient:
-        return adbutils.AdbClient(host="127.0.0.1", port=self.port)
+        return NoStartAdbClient(host="127.0.0.1", port=self.port)

@@ -21,6 +21,7 @@ from harness.device.services.base import DeviceService, ServiceState
 from harness.device.services.clock_sync import ClockSyncService
 from harness.device.services.logcat import LogcatService
 from harness.errors import AdbServerError, DeviceGoneError, ServiceError
+from simulator import NoStartAdbClient
 
 if TYPE_CHECKING:
     import uiautomator2
@@ -29,8 +30,9 @@ S = TypeVar("S", bound=DeviceService)
 log = logging.getLogger("harness.device.session")
 
 
-class VersionCachingAdbClient(adbutils.AdbClient):
-    """An adbutils client that asks the adb server its version once, not before every command.
+class VersionCachingAdbClient(NoStartAdbClient):
+    """An adbutils client that asks the adb server its version once, not before every command (and, like every
+    harness client, never starts a server: :class:`simulator.NoStartAdbClient`).
 
     adbutils opens a connection for ``host:version`` before each transport it opens (to pick the serial
     syntax), and closing any connection sleeps 10 ms: half of a 20 ms ``shell`` call and most of a

@@ -139,9 +139,11 @@ def _check_serials(config: pytest.Config) -> None:
         return
     import adbutils
 
+    from simulator import NoStartAdbClient
+
     port = config.getoption("--adb-port") or int(os.environ.get("ANDROID_ADB_SERVER_PORT", "5037"))
     try:
-        states = {d.serial: d.state for d in adbutils.AdbClient(host="127.0.0.1", port=port).list()}
+        states = {d.serial: d.state for d in NoStartAdbClient(host="127.0.0.1", port=port).list()}
     except (adbutils.AdbError, OSError) as exc:
         raise pytest.UsageError(f"--serial {', '.join(serials)}: no adb server answers at port {port} ({exc}); "
                                 f"start it (adb start-server) or pass --adb-port") from None
