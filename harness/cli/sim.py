@@ -1,8 +1,8 @@
 """``wmpf-hil sim``: run simulated devices until interrupted, for desk debugging and external tools.
 
 Prints one JSON line per device and phone (``role`` "device" or "phone", ``serial``, ``port``, ``model``, ``sn``,
-``phone``: the phone bot API's URL) once all are connected
-to the adb server, then waits for SIGINT or SIGTERM and stops cleanly.
+``phone``: the phone bot API's URL) once all are connected to the adb server, then waits for SIGINT or SIGTERM
+and stops cleanly: its devices disconnected, and the adb server stopped if it was the one to start it.
 """
 
 from __future__ import annotations
