@@ -147,7 +147,12 @@ def dump_events(rig: Rig) -> list[CallEvent]:
 
 
 def wait_ready(rig: Rig) -> None:
-    """Block until WMPF runs with its push listener registered (and activated): the device can take a call."""
+    """Block until WMPF runs with its push listener registered (and activated): the device can take a call.
+
+    A device that has been up a while (a second run, a device left on over the weekend) has rotated WMPF's start
+    and its listener lines out of the log ring: running, but its readiness cannot be read back. Then the host app
+    is restarted (it re-registers at start, as on every boot) rather than waiting for lines that will not come.
+    """
     needed = rig.profile.ready_patterns()
     since = rig.timeline.mark()
     if wmpf_state(rig.session, rig.profile.wmpf_package).running:
@@ -155,6 +160,11 @@ def wait_ready(rig: Rig) -> None:
         starts = [i for i, e in enumerate(events) if e.kind == "wmpf_started"]
         after = events[starts[-1]:] if starts else events
         if all(any(e.kind == kind for e in after) for kind in needed):
+            return
+        if not starts:
+            log.info("WMPF runs on %s but its start is no longer in the log: restarting %s to see it ready",
+                     rig.serial, rig.profile.host_package)
+            restart_host_app(rig)
             return
     bound = rig.bound("wmpf_recovery")
     try:

@@ -1,0 +1,51 @@
+"""A device that has been up a while: WMPF's start and listener lines have rotated out of the log ring.
+
+The harness cannot read its readiness back from ``logcat -d`` any more; it restarts the host app (which registers
+its listeners at start) and the next call rings, instead of waiting out the recovery bound for lines that will
+never come (what a second run on a long-running device used to fail with: "not ready for calls").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.call.driver import CallDriver
+from harness.call.recovery import wait_ready
+from harness.call.rig import Rig
+from harness.call.timeline import Timeline
+from harness.config.app_profile import load_profile
+from harness.device.lab import Lab, LabConfig
+from harness.device.session import DeviceSession
+from harness.device.wmpf import wmpf_state
+from harness.results.records import Outcome
+from tests.conftest import DEVICE_PORT
+from tests.selfcheck_helpers import _bot
+
+SCALE = 0.05
+
+
+def host_pid(session: DeviceSession, package: str) -> str:
+    return session.device.shell(f"pidof {package}").strip()
+
+
+def test_wmpf_running_with_its_start_rotated_out_of_the_log_is_made_ready(adb_server: Any) -> None:
+    lab = Lab(LabConfig(adb_port=adb_server.port, adb_path=adb_server.adb_path, shared_adb=True,
+                        sim_base_port=DEVICE_PORT + 2600, sim_time_scale=SCALE)).start()
+    try:
+        with DeviceSession(lab.serials[0], adb_port=adb_server.port) as session:
+            app = load_profile()
+            rig = Rig(session=session, timeline=Timeline(session, app), profile=app, caller=_bot(lab, session),
+                      time_scale=SCALE)
+            wait_ready(rig)
+            before = host_pid(session, app.host_package)
+            wmpf_before = wmpf_state(session, app.wmpf_package).pid
+            session.device.shell("logcat -b all -c")  # what days of other apps' logging do to the ring
+            wait_ready(rig)
+            assert host_pid(session, app.host_package) not in ("", before), "the host app was not restarted"
+            assert wmpf_state(session, app.wmpf_package).running
+            rig.warm_up()
+            record = CallDriver(rig, "after-rotation").run(hang_up="device", hold_s=0.0)
+            assert record.outcome is Outcome.PASSED, record.error
+            assert wmpf_before is not None
+    finally:
+        lab.stop()
