@@ -1,6 +1,7 @@
 """A device that has been up a while: WMPF's start and listener lines have rotated out of the log ring.
 
-The harness cannot read its readiness back from ``logcat -d`` any more; it restarts the host app (which registers
+The harness cannot read its readiness back from ``logcat -d`` any more: the doctor says so (information, with
+the command that settles it, not a false miss), and a run restarts the host app (which registers
 its listeners at start) and the next call rings, instead of waiting out the recovery bound for lines that will
 never come (what a second run on a long-running device used to fail with: "not ready for calls").
 """
@@ -13,6 +14,7 @@ from harness.call.driver import CallDriver
 from harness.call.recovery import wait_ready
 from harness.call.rig import Rig
 from harness.call.timeline import Timeline
+from harness.cli.doctor import _listener as listener_check
 from harness.config.app_profile import load_profile
 from harness.device.lab import Lab, LabConfig
 from harness.device.session import DeviceSession
@@ -39,8 +41,13 @@ def test_wmpf_running_with_its_start_rotated_out_of_the_log_is_made_ready(adb_se
             wait_ready(rig)
             before = host_pid(session, app.host_package)
             wmpf_before = wmpf_state(session, app.wmpf_package).pid
+            assert listener_check(rig).ok is True
             session.device.shell("logcat -b all -c")  # what days of other apps' logging do to the ring
+            check = listener_check(rig)  # the doctor cannot tell, and says why and what to do (not a false MISS)
+            assert check.ok is None and "rotated out of the log buffer" in check.detail, check
+            assert f"am start -n {app.host_component}" in check.detail
             wait_ready(rig)
+            assert listener_check(rig).ok is True
             assert host_pid(session, app.host_package) not in ("", before), "the host app was not restarted"
             assert wmpf_state(session, app.wmpf_package).running
             rig.warm_up()

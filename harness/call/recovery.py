@@ -146,6 +146,23 @@ def dump_events(rig: Rig) -> list[CallEvent]:
     return events
 
 
+@dataclass
+class LoggedReadiness:
+    """What the device's log buffer says of WMPF's readiness since it last started."""
+
+    start_in_log: bool  # WMPF's last start is still in the buffer (else it rotated out: readiness unknown)
+    missing: list[str]  # the profile's ready kinds not logged since that start
+    since_start: list[CallEvent]  # the events from that start on (the whole buffer when it rotated out)
+
+
+def logged_readiness(rig: Rig) -> LoggedReadiness:
+    events = dump_events(rig)
+    starts = [i for i, e in enumerate(events) if e.kind == "wmpf_started"]
+    after = events[starts[-1]:] if starts else events
+    missing = [kind for kind in rig.profile.ready_patterns() if not any(e.kind == kind for e in after)]
+    return LoggedReadiness(bool(starts), missing, after)
+
+
 def wait_ready(rig: Rig) -> None:
     """Block until WMPF runs with its push listener registered (and activated): the device can take a call.
 
@@ -156,12 +173,10 @@ def wait_ready(rig: Rig) -> None:
     needed = rig.profile.ready_patterns()
     since = rig.timeline.mark()
     if wmpf_state(rig.session, rig.profile.wmpf_package).running:
-        events = dump_events(rig)
-        starts = [i for i, e in enumerate(events) if e.kind == "wmpf_started"]
-        after = events[starts[-1]:] if starts else events
-        if all(any(e.kind == kind for e in after) for kind in needed):
+        logged = logged_readiness(rig)
+        if not logged.missing:
             return
-        if not starts:
+        if not logged.start_in_log:
             log.info("WMPF runs on %s but its start is no longer in the log: restarting %s to see it ready",
                      rig.serial, rig.profile.host_package)
             restart_host_app(rig)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import adbutils
 
-from harness.call.recovery import dump_events
+from harness.call.recovery import logged_readiness
 from harness.call.rig import Rig
 from harness.call.timeline import Timeline
 from harness.callers.checks import check_caller
@@ -190,18 +190,21 @@ def _package(session: DeviceSession, package: str, what: str, profile: AppProfil
 
 
 def _listener(rig: Rig) -> Check:
-    events = dump_events(rig)
-    starts = [i for i, e in enumerate(events) if e.kind == "wmpf_started"]
-    after = events[starts[-1]:] if starts else events
-    needed = rig.profile.ready_patterns()
-    missing = [k for k in needed if not any(e.kind == k for e in after)]
-    if missing:
-        tags = ", ".join(sorted({p.tag or "*" for k in missing for p in rig.profile.pattern(k)}))
+    logged = logged_readiness(rig)
+    if logged.missing and not logged.start_in_log:
+        return Check("push listener", None,
+                     "cannot tell: WMPF's start has rotated out of the log buffer (the device has been up a while); "
+                     f"a run restarts {rig.profile.host_package} to see it register, or restart it now: "
+                     f"adb shell am force-stop {rig.profile.host_package}; adb shell am start -n "
+                     f"{rig.profile.host_component}")
+    if logged.missing:
+        tags = ", ".join(sorted({p.tag or "*" for k in logged.missing for p in rig.profile.pattern(k)}))
         return Check("push listener", False,
-                     f"no {' / '.join(missing)} line in the log buffer since WMPF last started (tags {tags})",
+                     f"no {' / '.join(logged.missing)} line in the log buffer since WMPF last started (tags {tags})",
                      f"restart the host app so it registers its push listener; if it did, the pattern in "
                      f"{rig.profile.source} does not match its log line: learn it with `wmpf-hil doctor --learn`")
-    seen = next(e for e in reversed(after) if e.kind == needed[0])
+    first = rig.profile.ready_patterns()[0]
+    seen = next(e for e in reversed(logged.since_start) if e.kind == first)
     return Check("push listener", True, f"registered ({seen.line.tag}: {seen.line.message[:80]})")
 
 
