@@ -68,9 +68,11 @@ class Dispatcher:
 
     def __init__(self) -> None:
         self._methods: dict[str, RpcMethod] = {}
+        self._signatures: dict[str, inspect.Signature] = {}  # made once: params are checked on every call
 
     def add(self, name: str, fn: RpcMethod) -> None:
         self._methods[name] = fn
+        self._signatures[name] = inspect.signature(fn)
 
     def names(self) -> list[str]:
         return sorted(self._methods)
@@ -88,7 +90,7 @@ class Dispatcher:
         elif params is not None:
             raise InvalidParams(f"params must be an array or an object, got {type(params).__name__}")
         try:
-            inspect.signature(fn).bind(*args, **kwargs)
+            self._signatures[method].bind(*args, **kwargs)
         except TypeError as exc:
             raise InvalidParams(f"{method}: {exc}") from exc
         result = fn(*args, **kwargs)
