@@ -33,10 +33,11 @@ TRUTH_SPANS: dict[str, tuple[str, str, str]] = {
 
 @contextmanager
 def selfcheck_rig(adb_port: int, adb_path: str, truth_dir: Path, *, base_port: int, offset_s: float = 0.0,
-                  drift_ppm: float = 0.0, time_scale: float = 0.2,
-                  results: ResultsWriter | None = None) -> Iterator[tuple[Lab, Rig]]:
-    """A simulated device (clock offset and drift as given) on an existing adb server, ready for calls."""
-    profile = derive_profile(None, {"clock": {"offset_s": offset_s, "drift_ppm": drift_ppm}})
+                  drift_ppm: float = 0.0, time_scale: float = 0.2, results: ResultsWriter | None = None,
+                  overrides: dict[str, Any] | None = None) -> Iterator[tuple[Lab, Rig]]:
+    """A simulated device (clock offset and drift as given, other device-profile tables from ``overrides``) on an
+    existing adb server, ready for calls."""
+    profile = derive_profile(None, {"clock": {"offset_s": offset_s, "drift_ppm": drift_ppm}, **(overrides or {})})
     lab = Lab(LabConfig(adb_port=adb_port, adb_path=adb_path, shared_adb=True, sim_profile=profile,
                         sim_base_port=base_port, sim_time_scale=time_scale, truth_dir=truth_dir)).start()
     try:

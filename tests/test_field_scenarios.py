@@ -19,18 +19,12 @@ from typing import Any
 import pytest
 
 from harness.call.driver import CallDriver
-from harness.call.recovery import wait_ready
-from harness.call.rig import Rig
-from harness.call.timeline import Timeline
 from harness.conditions import parse_conditions
-from harness.config.app_profile import load_profile
 from harness.device.adb_server import free_server_port
-from harness.device.lab import Lab, LabConfig, derive_profile
-from harness.device.session import DeviceSession
 from harness.results.records import Outcome
 from harness.results.writer import read_results
 from tests.conftest import ADB_PORT, DEVICE_PORT
-from tests.selfcheck_helpers import _bot, read_truth, truth_latencies
+from tests.selfcheck_helpers import read_truth, selfcheck_rig, truth_latencies
 
 REPO = Path(__file__).resolve().parents[1]
 TABLET = REPO / "fixtures" / "devices" / "wmpf-tablet.toml"
@@ -39,35 +33,25 @@ SCALE = 0.05
 
 def _run_condition(adb_server: Any, tmp_path: Path, field: dict[str, Any], base_port: int,
                    condition: str) -> tuple[Any, list[dict[str, Any]]]:
-    profile = derive_profile(None, {"field": field})
-    lab = Lab(LabConfig(adb_port=adb_server.port, adb_path=adb_server.adb_path, shared_adb=True, sim_profile=profile,
-                        sim_base_port=base_port, sim_time_scale=SCALE, truth_dir=tmp_path / "truth")).start()
-    try:
-        with DeviceSession(lab.serials[0], adb_port=adb_server.port) as session:
-            app = load_profile()
-            rig = Rig(session=session, timeline=Timeline(session, app), profile=app, caller=_bot(lab, session),
-                      time_scale=SCALE)
-            wait_ready(rig)
-            rig.warm_up()
-            [cond] = parse_conditions(condition)
-            driver = CallDriver(rig, f"field-{condition}")
-            cond.setup(rig)
-            try:
-                with driver.call() as c:
-                    cond.annotate(c.record)
-                    c.place()
-                    cond.after_place(rig)
-                    c.wait_ring()
-                    c.answer()
-                    c.wait_connected()
-                    c.hold()
-                    c.hang_up("device")
-            finally:
-                cond.teardown(rig)
-            assert lab.simulator is not None
-            return c.record, read_truth(lab.simulator.truth_path(0))
-    finally:
-        lab.stop()
+    with selfcheck_rig(adb_server.port, adb_server.adb_path, tmp_path / "truth", base_port=base_port,
+                       time_scale=SCALE, overrides={"field": field}) as (lab, rig):
+        [cond] = parse_conditions(condition)
+        driver = CallDriver(rig, f"field-{condition}")
+        cond.setup(rig)
+        try:
+            with driver.call() as c:
+                cond.annotate(c.record)
+                c.place()
+                cond.after_place(rig)
+                c.wait_ring()
+                c.answer()
+                c.wait_connected()
+                c.hold()
+                c.hang_up("device")
+        finally:
+            cond.teardown(rig)
+        assert lab.simulator is not None
+        return c.record, read_truth(lab.simulator.truth_path(0))
 
 
 @pytest.mark.parametrize("priority", ["normal", "high"])

@@ -8,20 +8,17 @@ never come (what a second run on a long-running device used to fail with: "not r
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from harness.call.driver import CallDriver
 from harness.call.recovery import wait_ready
-from harness.call.rig import Rig
-from harness.call.timeline import Timeline
 from harness.cli.doctor import _listener as listener_check
-from harness.config.app_profile import load_profile
-from harness.device.lab import Lab, LabConfig
 from harness.device.session import DeviceSession
 from harness.device.wmpf import wmpf_state
 from harness.results.records import Outcome
 from tests.conftest import DEVICE_PORT
-from tests.selfcheck_helpers import _bot
+from tests.selfcheck_helpers import selfcheck_rig
 
 SCALE = 0.05
 
@@ -30,29 +27,19 @@ def host_pid(session: DeviceSession, package: str) -> str:
     return session.device.shell(f"pidof {package}").strip()
 
 
-def test_wmpf_running_with_its_start_rotated_out_of_the_log_is_made_ready(adb_server: Any) -> None:
-    lab = Lab(LabConfig(adb_port=adb_server.port, adb_path=adb_server.adb_path, shared_adb=True,
-                        sim_base_port=DEVICE_PORT + 2600, sim_time_scale=SCALE)).start()
-    try:
-        with DeviceSession(lab.serials[0], adb_port=adb_server.port) as session:
-            app = load_profile()
-            rig = Rig(session=session, timeline=Timeline(session, app), profile=app, caller=_bot(lab, session),
-                      time_scale=SCALE)
-            wait_ready(rig)
-            before = host_pid(session, app.host_package)
-            wmpf_before = wmpf_state(session, app.wmpf_package).pid
-            assert listener_check(rig).ok is True
-            session.device.shell("logcat -b all -c")  # what days of other apps' logging do to the ring
-            check = listener_check(rig)  # the doctor cannot tell, and says why and what to do (not a false MISS)
-            assert check.ok is None and "rotated out of the log buffer" in check.detail, check
-            assert f"am start -n {app.host_component}" in check.detail
-            wait_ready(rig)
-            assert listener_check(rig).ok is True
-            assert host_pid(session, app.host_package) not in ("", before), "the host app was not restarted"
-            assert wmpf_state(session, app.wmpf_package).running
-            rig.warm_up()
-            record = CallDriver(rig, "after-rotation").run(hang_up="device", hold_s=0.0)
-            assert record.outcome is Outcome.PASSED, record.error
-            assert wmpf_before is not None
-    finally:
-        lab.stop()
+def test_wmpf_running_with_its_start_rotated_out_of_the_log_is_made_ready(adb_server: Any, tmp_path: Path) -> None:
+    with selfcheck_rig(adb_server.port, adb_server.adb_path, tmp_path / "truth", base_port=DEVICE_PORT + 2600,
+                       time_scale=SCALE) as (_lab, rig):
+        session, app = rig.session, rig.profile
+        before = host_pid(session, app.host_package)
+        assert listener_check(rig).ok is True
+        session.device.shell("logcat -b all -c")  # what days of other apps' logging do to the ring
+        check = listener_check(rig)  # the doctor cannot tell, and says why and what to do (not a false MISS)
+        assert check.ok is None and "rotated out of the log buffer" in check.detail, check
+        assert f"am start -n {app.host_component}" in check.detail
+        wait_ready(rig)
+        assert listener_check(rig).ok is True
+        assert host_pid(session, app.host_package) not in ("", before), "the host app was not restarted"
+        assert wmpf_state(session, app.wmpf_package).running
+        record = CallDriver(rig, "after-rotation").run(hang_up="device", hold_s=0.0)
+        assert record.outcome is Outcome.PASSED, record.error
