@@ -48,6 +48,9 @@ class Link(Protocol):
     def abort(self) -> None: ...
 
 
+TIME_SCALE_PROP = "ro.wmpf_hil.time_scale"
+
+
 class SimDevice:
     def __init__(self, profile: DeviceProfile, index: int = 0, *, time_scale: float = 1.0) -> None:
         self.profile = profile
@@ -55,6 +58,9 @@ class SimDevice:
         self.serialno = profile.serial_for(index)
         self.time_scale = time_scale
         self.props: dict[str, str] = build_properties(profile, self.serialno)
+        # The simulator declares itself, as the emulator does with ro.kernel.qemu: a lab tool that meets this device
+        # through adb labels its figures simulated, at this time scale (a real device has no such property).
+        self.props[TIME_SCALE_PROP] = f"{time_scale:g}"
         self.build_props = dict(self.props)  # the build's values, for resetting setprop changes at reboot
         self.props_set_at_runtime: set[str] = set()
         self.clock = DeviceClock(offset_s=profile.clock_offset_s, drift_ppm=profile.clock_drift_ppm)

@@ -34,12 +34,9 @@ from tests.conftest import ADB_PORT, DEVICE_PORT
 CLI = [sys.executable, "-m", "harness.cli"]
 ROOT = Path(__file__).resolve().parent.parent
 TIME_SCALE = "0.2"
-# A --serial run takes the device for hardware (time scale 1): a field condition's network drop would last its off_s
-# in host seconds while the simulated room times out at TIME_SCALE of its device seconds. The drops are given in
-# the device's time (the default 8 s of device time), so they mean on this device what they mean on hardware.
-CONDITIONS_ON_THIS_DEVICE = ["--conditions", ",".join(
-    f"{name}:off_s={8.0 * float(TIME_SCALE):g}" if name in ("wifi_drop", "airplane") else name
-    for name in CONDITIONS if name not in SLOW)]
+# The simulated device declares its time scale (ro.wmpf_hil.time_scale): the --serial run labels its records
+# simulated at TIME_SCALE and scales the field conditions' device-time durations to it, as on the embedded default.
+CONDITIONS_ON_THIS_DEVICE = ["--conditions", ",".join(name for name in CONDITIONS if name not in SLOW)]
 # (device profile, app profile, learn the patterns first)
 VENDORS = [("lumen-tab-user", "lumen-tab-user", True), ("orbit-kiosk", "orbit-kiosk", True),
            ("wmpf-tablet", "wmpf-sim-tablet", False)]
@@ -145,6 +142,8 @@ def run_suite(info: dict, profile: str | Path, run_dir: Path, *caller: str) -> E
                            "--junitxml", str(junit), *CONDITIONS_ON_THIS_DEVICE, *caller], cwd=ROOT,
                           capture_output=True, text=True, timeout=900)
     assert junit.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
+    manifest = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    assert (manifest["lab"], manifest["time_scale"]) == ("simulated", float(TIME_SCALE)), manifest
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite is not None
     summary = proc.stdout[-4000:]

@@ -17,6 +17,7 @@ import adbutils
 
 import simulator
 from harness.device.adb_server import AdbServer
+from harness.device.declared_kind import declared_time_scale, lab_time_scale
 from harness.errors import LabError
 
 
@@ -60,15 +61,19 @@ class Lab:
         self.adb = AdbServer(config.adb_port, config.adb_path, owned=not config.serials and not config.shared_adb)
         self.serials: list[str] = list(config.serials)
         self.phone_serials: list[str] = []  # the simulated phones' serials (callers), when simulated
+        self.declared_scale: float | None = None  # named devices that declare themselves simulated (declared_kind)
 
     @property
     def simulated(self) -> bool:
-        return self.simulator is not None
+        return self.simulator is not None or self.declared_scale is not None
 
     @property
     def time_scale(self) -> float:
-        """How fast the devices' own timers run: the simulator's ``--sim-time-scale``; 1 for every other device."""
-        return self.config.sim_time_scale if self.simulator is not None else 1.0
+        """How fast the devices' own timers run: the simulator's ``--sim-time-scale``, or what named simulated
+        devices declare; 1 for hardware."""
+        if self.simulator is not None:
+            return self.config.sim_time_scale
+        return self.declared_scale if self.declared_scale is not None else 1.0
 
     def start(self) -> Lab:
         self.adb.start()
@@ -83,10 +88,22 @@ class Lab:
                 ).start()
                 self.serials = [d.serial for d in self.simulator.devices]
                 self.phone_serials = [p.serial for p in self.simulator.phones]
+            else:
+                self.declared_scale = lab_time_scale(self._declared_scales())
         except BaseException:
             self.adb.stop()
             raise
         return self
+
+    def _declared_scales(self) -> dict[str, float | None]:
+        """What the named devices declare (a device not reachable now is left out: the run reports it)."""
+        scales: dict[str, float | None] = {}
+        for serial in self.serials:
+            try:
+                scales[serial] = declared_time_scale(self.client().device(serial))
+            except (adbutils.AdbError, OSError):
+                continue
+        return scales
 
     def stop(self) -> None:
         if self.simulator is not None:

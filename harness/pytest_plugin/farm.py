@@ -53,12 +53,10 @@ def _labels(config: pytest.Config) -> RunLabels:
     group, splits = getattr(config.option, "group", None), getattr(config.option, "splits", None)
     if not shard and group and splits:
         shard = f"{group}/{splits}"
-    serials = config.getoption("--serial")
-    simulated = not serials
+    kind, scale = hooks.run_kind(config)
     return RunLabels(shard=shard, host=config.getoption("--host-label") or os.environ.get("WMPF_HIL_HOST")
                      or socket.gethostname(), build=config.getoption("--build") or os.environ.get("WMPF_HIL_BUILD"),
-                     kind="simulated" if simulated else "hardware",
-                     time_scale=config.getoption("--sim-time-scale") if simulated else 1.0, started_at=time.time())
+                     kind=kind, time_scale=scale, started_at=time.time())
 
 
 def pytest_configure(config: pytest.Config) -> None:

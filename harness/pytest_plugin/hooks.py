@@ -22,7 +22,7 @@ from harness.callers.base import Capability
 from harness.callers.lab_faults import HOW_TO_GET as FAULTS_HOW
 from harness.config.app_profile import AppProfile, load_profile
 from harness.config.capture import CaptureConfig, parse_capture
-from harness.errors import AppProfileError, CapabilityMissing, ConfigError
+from harness.errors import AppProfileError, CapabilityMissing, ConfigError, LabError
 from harness.pytest_plugin.completeness import RunLedger
 from harness.redact import install_log_redaction
 from harness.results.load import kind_of
@@ -64,6 +64,7 @@ CAPTURE_KEY = pytest.StashKey[CaptureConfig]()
 RUN_PATH_KEY = pytest.StashKey[Path]()
 RUN_PREPARED_KEY = pytest.StashKey[bool]()
 LEDGER_KEY = pytest.StashKey[RunLedger]()
+RUN_KIND_KEY = pytest.StashKey[tuple[str, float]]()
 CALL_RECORDS_PROPERTY = "wmpf_call_record"
 
 
@@ -112,10 +113,37 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def run_kind(config: pytest.Config) -> tuple[str, float]:
-    """("simulated", --sim-time-scale) or ("hardware", 1.0): on every record, run.json and series.json."""
-    if config.getoption("--serial"):
-        return HARDWARE, 1.0
-    return SIMULATED, float(config.getoption("--sim-time-scale"))
+    """("simulated", time scale) or ("hardware", 1.0): on every record, run.json and series.json. The embedded
+    simulator runs at --sim-time-scale; named devices are what they declare (:mod:`harness.device.declared_kind`:
+    a simulated device met through --serial says so and its scale; a real one is hardware)."""
+    if RUN_KIND_KEY not in config.stash:
+        serials = [s for s in config.getoption("--serial") if s]
+        if not serials:
+            config.stash[RUN_KIND_KEY] = (SIMULATED, float(config.getoption("--sim-time-scale")))
+        else:
+            scale = _declared_scale(config, serials)
+            config.stash[RUN_KIND_KEY] = (HARDWARE, 1.0) if scale is None else (SIMULATED, scale)
+    return config.stash[RUN_KIND_KEY]
+
+
+def _declared_scale(config: pytest.Config, serials: list[str]) -> float | None:
+    import adbutils
+
+    from harness.device.declared_kind import declared_time_scale, lab_time_scale
+    from simulator import NoStartAdbClient
+
+    port = config.getoption("--adb-port") or int(os.environ.get("ANDROID_ADB_SERVER_PORT", "5037"))
+    client = NoStartAdbClient(host="127.0.0.1", port=port)
+    scales: dict[str, float | None] = {}
+    for serial in serials:
+        try:
+            scales[serial] = declared_time_scale(client.device(serial))
+        except (adbutils.AdbError, OSError):
+            continue  # not reachable now: the serial check or the run says so
+    try:
+        return lab_time_scale(scales)
+    except LabError as exc:
+        raise pytest.UsageError(f"--serial: {exc}") from None
 
 
 def _terminate_as_interrupt() -> None:

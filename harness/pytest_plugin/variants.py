@@ -57,8 +57,9 @@ class Variants:
     started: list[VariantDevice] = field(default_factory=list)
 
     @property
-    def simulated(self) -> bool:
-        return self.lab.simulated
+    def can_start_devices(self) -> bool:
+        """Only the embedded simulator starts variant devices (a named device, simulated or not, is as it is)."""
+        return self.lab.simulator is not None
 
     def device(self, name: str, app_profile: str | None = None) -> Rig:
         """A rig on a new simulated device of profile ``name``, driven by the app profile of the same name
