@@ -89,7 +89,11 @@ def test_three_hosts_split_the_suite_and_merge_into_one_run(tmp_path: Path) -> N
     for outcome, key in (("passed", "passed"), ("failed", "failed"), ("lab_error", "lab_errors")):
         expected = sum(1 for shard in shard_records for r in shard if r["outcome"] == outcome)
         assert summary["totals"][key] == expected == sum(1 for r in records if r["outcome"] == outcome)
-    assert f"<b>{len(records)}</b> calls" in (merged / "report.html").read_text()
+    page = (merged / "report.html").read_text()
+    assert f"<b>{len(records)}</b> calls" in page
+    # the merged run's page links the trend page drawn beside the history it was appended to
+    assert '<a href="../trend.html">Trend over recorded runs</a>' in page
+    assert "nightly-test" in (tmp_path / "trend.html").read_text()
 
     # evidence and pcaps came along: every path in a merged record resolves inside the merged run
     paths = [p for r in records for p in ((r["extra"].get("evidence") or {}).get("ring_screenshot"),

@@ -18,6 +18,7 @@ with ``--history`` the merged run is appended to the history store. Shards of un
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from harness.config.gates import load_gates
 from harness.errors import ConfigError
 from harness.report.html import page_html
 from harness.report.model import build_report
+from harness.report.trend import TREND_FILE, write_trend
 from harness.report.verdict import judge
 from harness.results.history import HistoryError, append_run
 from harness.results.labels import RunLabels
@@ -84,10 +86,7 @@ def run(args: argparse.Namespace) -> int:
     verdict = None
     if gates is not None or baseline is not None:
         verdict = judge(report, gates, baseline, ", ".join(args.baseline) if baseline is not None else None)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page_html(report, verdict, out_path=out.resolve()), encoding="utf-8")
-    print(f"{len(report.calls)} calls from {len(args.results)} results file(s): passed {report.passed}, "
-          f"failed {report.product_failures}, lab_error {report.lab_errors} -> {out}")
+    trend_href = None
     if merged is not None and args.history:
         labels = RunLabels.read(merged.run_dir) or RunLabels()
         labels.build = args.build or labels.build
@@ -95,8 +94,14 @@ def run(args: argparse.Namespace) -> int:
             append_run(args.history, merged.run_dir.name, [lr.record for lr in loaded], labels=labels,
                        gate_failed=None if verdict is None else verdict.failed,
                        gate_summary=verdict.lines()[-1] if verdict is not None else "", source=str(merged.run_dir))
-        except HistoryError as exc:
+            trend = write_trend(args.history, Path(args.history).parent / TREND_FILE)
+            trend_href = Path(os.path.relpath(trend.resolve(), out.resolve().parent)).as_posix()
+        except (HistoryError, OSError) as exc:
             print(f"wmpf-hil report: history not recorded: {exc}", file=sys.stderr)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page_html(report, verdict, out_path=out.resolve(), trend_href=trend_href), encoding="utf-8")
+    print(f"{len(report.calls)} calls from {len(args.results)} results file(s): passed {report.passed}, "
+          f"failed {report.product_failures}, lab_error {report.lab_errors} -> {out}")
     if verdict is not None:
         for line in verdict.lines():
             print(line)

@@ -21,6 +21,7 @@ import pytest
 
 from harness.pytest_plugin import hooks
 from harness.report.render import render
+from harness.report.trend import TREND_FILE
 from harness.results.history import HISTORY_FILE, HistoryError, append_run
 from harness.results.labels import ATTEMPT_KEY, RunLabels
 from harness.results.load import ResultsFileError, load_results
@@ -29,7 +30,6 @@ from harness.results.writer import RESULTS_FILE, ResultsWriter
 
 log = logging.getLogger("harness.pytest_plugin.farm")
 LABELS_KEY = pytest.StashKey[RunLabels]()
-TREND_FILE = "trend.html"
 NO_HISTORY = ("none", "off", "")
 
 

@@ -119,10 +119,13 @@ def call_html(view: CallView, *, images: bool = True, link_base: Path | None = N
                   shots=_shots(view, thumbs) if images else [])
 
 
-def page_html(report: RunReport, verdict: Verdict | None = None, *, out_path: Path | None = None) -> str:
-    """A standalone report page (``wmpf-hil report``): the summary, then every call (failures open)."""
+def page_html(report: RunReport, verdict: Verdict | None = None, *, out_path: Path | None = None,
+              trend_href: str | None = None) -> str:
+    """A standalone report page (``wmpf-hil report``): the summary, a link to the trend page when the run went
+    into a history, then every call (failures open)."""
     thumbs = thumbnails([p for v in report.calls for p in (v.evidence.ring_screenshot, v.evidence.failure_screenshot)
                          if p is not None])
     link_base = out_path.parent if out_path else None
     calls = [(view, call_html(view, link_base=link_base, thumbs=thumbs)) for view in report.calls]
-    return str(render("page.html.j2", report=report, summary=summary_html(report, verdict), calls=calls))
+    return str(render("page.html.j2", report=report, summary=summary_html(report, verdict), calls=calls,
+                      trend_href=trend_href))

@@ -106,6 +106,9 @@ def trend_html(trend: Trend) -> str:
     return str(render("trend.html.j2", trend=trend, rows=rows, rates=trusted(rates), charts=charts))
 
 
+TREND_FILE = "trend.html"  # drawn beside the history store, by the plugin and by `wmpf-hil report --history`
+
+
 def write_trend(history: str | Path, out: str | Path, *, last: int | None = None) -> Path:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
