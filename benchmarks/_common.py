@@ -37,3 +37,20 @@ def save(name: str, figures: dict[str, Any]) -> Path:
     print(json.dumps(figures, indent=2))
     print(f"-> {path}")
     return path
+
+
+def stats_ms(values: list[float]) -> dict[str, float]:
+    """n, median, p90, p99 and max of values already in milliseconds."""
+    return {"n": len(values), "median_ms": round(statistics.median(values), 3),
+            "p90_ms": round(percentile(values, 0.9), 3), "p99_ms": round(percentile(values, 0.99), 3),
+            "max_ms": round(max(values), 3)}
+
+
+def device_share_ms(record: Any, hang_up: str, hold_s: float) -> float:
+    """The device's own part of a driven call (placed → ring, Answer tap landed → connected, the hold, hang-up
+    landed → end mode): the rest of the call's wall time is the harness's overhead."""
+    ev = record.events
+    landed = ev["answer_tapped"] if "answer_tapped" in ev else ev["answer_tap"]
+    hung = ev["hang_up_tap"] if hang_up == "device" else ev["caller_hang_up"]
+    return ((ev["ring_shown"].host_ms - ev["placed"].host_ms) + (ev["connected"].host_ms - landed.host_ms)
+            + hold_s * 1000 + (ev["end_mode"].host_ms - hung.host_ms))

@@ -19,28 +19,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import percentile, save
+from _common import device_share_ms, save, stats_ms
 
 from harness.call.driver import CallDriver
 from harness.callers.bot import PhoneBotCaller
 from harness.callers.phone import Phone
 from harness.device.adb_server import AdbServer, free_server_port
 from harness.hostclock import host_ns
-from harness.results.records import CallRecord, Outcome
+from harness.results.records import Outcome
 from tests.selfcheck_helpers import phone_selfcheck_rig
 
 ADB_PORT = int(os.environ.get("WMPF_HIL_BENCH_ADB_PORT", "15590"))
 DEVICE_PORT = int(os.environ.get("WMPF_HIL_BENCH_DEVICE_PORT", "28100"))
 CALLS = int(os.environ.get("WMPF_HIL_BENCH_CALLS", "20"))
 HOLD_S = 0.3
-
-
-def device_share_ms(record: CallRecord, hang_up: str) -> float:
-    ev = record.events
-    landed = ev["answer_tapped"] if "answer_tapped" in ev else ev["answer_tap"]
-    hung = ev["hang_up_tap"] if hang_up == "device" else ev["caller_hang_up"]
-    return ((ev["ring_shown"].host_ms - ev["placed"].host_ms) + (ev["connected"].host_ms - landed.host_ms)
-            + HOLD_S * 1000 + (ev["end_mode"].host_ms - hung.host_ms))
 
 
 class Bracketed:
@@ -57,12 +49,6 @@ class Bracketed:
         placement = self.inner.place(request)  # type: ignore[attr-defined]
         self.widths_ms.append((placement.host_after_ns - placement.host_before_ns) / 1e6)
         return placement
-
-
-def stats(values: list[float]) -> dict[str, float]:
-    return {"n": len(values), "median_ms": round(statistics.median(values), 3),
-            "p90_ms": round(percentile(values, 0.9), 3), "p99_ms": round(percentile(values, 0.99), 3),
-            "max_ms": round(max(values), 3)}
 
 
 def main() -> None:
@@ -85,10 +71,10 @@ def main() -> None:
                 record = driver.run(hang_up=side, hold_s=HOLD_S)
                 total_ms = (host_ns() - start) / 1e6
                 assert record.outcome is Outcome.PASSED, (name, record.error)
-                overhead[name].append(total_ms - device_share_ms(record, side))
+                overhead[name].append(total_ms - device_share_ms(record, side, HOLD_S))
         rig.caller = phone_app  # closed with the rig
     for name, caller in callers.items():
-        figures[name] = {"overhead_per_call": stats(overhead[name]), "placement_bracket": stats(caller.widths_ms)}
+        figures[name] = {"overhead_per_call": stats_ms(overhead[name]), "placement_bracket": stats_ms(caller.widths_ms)}
     more = statistics.median(overhead["phone_app"]) - statistics.median(overhead["phone_bot"])
     figures["phone_app_median_overhead_more_ms"] = round(more, 3)
     figures["met"] = more <= 100

@@ -18,12 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import percentile, save
+from _common import device_share_ms, save, stats_ms
 
 from harness.call.driver import CallDriver
 from harness.device.adb_server import AdbServer, free_server_port
 from harness.hostclock import host_ns
-from harness.results.records import CallRecord, Outcome
+from harness.results.records import Outcome
 from harness.results.writer import ResultsWriter
 from tests.selfcheck_helpers import selfcheck_rig
 
@@ -31,19 +31,6 @@ ADB_PORT = int(os.environ.get("WMPF_HIL_BENCH_ADB_PORT", "15570"))
 DEVICE_PORT = int(os.environ.get("WMPF_HIL_BENCH_DEVICE_PORT", "27980"))
 CALLS = int(os.environ.get("WMPF_HIL_BENCH_CALLS", "20"))
 HOLD_S = 0.3
-
-
-def device_share_ms(record: CallRecord, hang_up: str) -> float:
-    ev = record.events
-    landed = ev["answer_tapped"] if "answer_tapped" in ev else ev["answer_tap"]
-    hung = ev["hang_up_tap"] if hang_up == "device" else ev["caller_hang_up"]
-    return ((ev["ring_shown"].host_ms - ev["placed"].host_ms) + (ev["connected"].host_ms - landed.host_ms)
-            + HOLD_S * 1000 + (ev["end_mode"].host_ms - hung.host_ms))
-
-
-def stats(values: list[float]) -> dict[str, float]:
-    return {"n": len(values), "median_ms": round(statistics.median(values), 3),
-            "p90_ms": round(percentile(values, 0.9), 3), "max_ms": round(max(values), 3)}
 
 
 def main() -> None:
@@ -61,10 +48,10 @@ def main() -> None:
                 record = driver.run(hang_up=side, hold_s=HOLD_S)
                 total_ms = (host_ns() - start) / 1e6
                 assert record.outcome is Outcome.PASSED, record.error
-                overhead.append(total_ms - device_share_ms(record, side))
+                overhead.append(total_ms - device_share_ms(record, side, HOLD_S))
                 reaction.append(record.latencies["harness_reaction"].ms)
-            figures[f"hang_up_{side}"] = {"overhead_per_call": stats(overhead),
-                                          "of_which_answer_reaction": stats(reaction),
+            figures[f"hang_up_{side}"] = {"overhead_per_call": stats_ms(overhead),
+                                          "of_which_answer_reaction": stats_ms(reaction),
                                           "met": statistics.median(overhead) <= 100}
     save("overhead", figures)
 
