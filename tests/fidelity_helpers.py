@@ -24,6 +24,8 @@ USER_PROFILE = Path(__file__).resolve().parent.parent / "fixtures" / "devices" /
 
 @dataclass
 class Cli:
+    """One adb server (of one version) with its own simulated device, driven through the adb command line."""
+
     name: str
     server: AdbServer
     sim: simulator.Simulator
@@ -46,13 +48,20 @@ class Cli:
                 return state.strip()
         return "absent"
 
+    def wait_state(self, wanted: set[str], timeout: float) -> str:
+        """The device's state once it is one of ``wanted`` (or whatever it is when ``timeout`` runs out)."""
+        deadline = time.monotonic() + timeout
+        state = self.state()
+        while state not in wanted and time.monotonic() < deadline:
+            time.sleep(0.1)
+            state = self.state()
+        return state
+
     def wait_device(self, timeout: float = 30) -> None:
         """Wait until the server lists the device online again (after a root/unroot/reboot)."""
-        deadline = time.monotonic() + timeout
-        while self.state() != "device":
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{self.serial} did not come back within {timeout} s ({self.state()})")
-            time.sleep(0.2)
+        state = self.wait_state({"device"}, timeout)
+        if state != "device":
+            raise AssertionError(f"{self.serial} did not come back within {timeout} s ({state})")
 
 
 def make_apk(tmp_path: Path, package: str = "com.example.fidelity", version_code: int = 3,

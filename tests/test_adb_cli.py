@@ -14,46 +14,14 @@ import struct
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-import simulator
 from harness.device.adb_server import AdbServer, free_server_port
 from simulator.streams import ByteReader, ByteWriter
 from tests.conftest import DEVICE_PORT, SimFactory
-
-
-@dataclass
-class Cli:
-    """One adb server (of one version) with its own simulated device."""
-
-    name: str
-    server: AdbServer
-    sim: simulator.Simulator
-
-    @property
-    def serial(self) -> str:
-        return self.sim.devices[0].serial
-
-    def adb(self, *args: str, timeout: float = 60, input: bytes | None = None):
-        return self.server.adb("-s", self.serial, *args, timeout=timeout, input=input, text=input is None)
-
-    def state(self) -> str:
-        for line in self.server.adb("devices").stdout.splitlines()[1:]:
-            serial, _, state = line.partition("\t")
-            if serial == self.serial:
-                return state.strip()
-        return "absent"
-
-    def wait_state(self, wanted: set[str], timeout: float) -> str:
-        deadline = time.monotonic() + timeout
-        state = self.state()
-        while state not in wanted and time.monotonic() < deadline:
-            time.sleep(0.1)
-            state = self.state()
-        return state
+from tests.fidelity_helpers import Cli
 
 
 @pytest.fixture(scope="module", params=["adb36", "adb29"])
