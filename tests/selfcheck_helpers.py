@@ -34,15 +34,15 @@ TRUTH_SPANS: dict[str, tuple[str, str, str]] = {
 @contextmanager
 def selfcheck_rig(adb_port: int, adb_path: str, truth_dir: Path, *, base_port: int, offset_s: float = 0.0,
                   drift_ppm: float = 0.0, time_scale: float = 0.2, results: ResultsWriter | None = None,
-                  overrides: dict[str, Any] | None = None) -> Iterator[tuple[Lab, Rig]]:
+                  overrides: dict[str, Any] | None = None, app_profile: str | None = None) -> Iterator[tuple[Lab, Rig]]:
     """A simulated device (clock offset and drift as given, other device-profile tables from ``overrides``) on an
-    existing adb server, ready for calls."""
+    existing adb server, ready for calls, driven by ``app_profile`` (default: the simulator's own)."""
     profile = derive_profile(None, {"clock": {"offset_s": offset_s, "drift_ppm": drift_ppm}, **(overrides or {})})
     lab = Lab(LabConfig(adb_port=adb_port, adb_path=adb_path, shared_adb=True, sim_profile=profile,
                         sim_base_port=base_port, sim_time_scale=time_scale, truth_dir=truth_dir)).start()
     try:
         with DeviceSession(lab.serials[0], adb_port=adb_port) as session:
-            app = load_profile()
+            app = load_profile(app_profile)
             assert lab.simulator is not None
             rig = Rig(session=session, timeline=Timeline(session, app), profile=app,
                       caller=_bot(lab, session), results=results, time_scale=time_scale)

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import adbutils
 
 from harness.call.evidence import CallSubject
-from harness.call.timeline import CallEvent, voip
+from harness.call.timeline import VOIP_PREFIX, CallEvent, voip
 from harness.callers.base import Caller, CallRequest, Capability, Placement
 from harness.callers.broadcast import BroadcastCaller
 from harness.callers.phone import PhoneApiError
@@ -578,20 +578,39 @@ class Call:
         if caller is None or self.placement is None:
             return
         state = self.caller_state()
-        if state is None or state.get("state") == "ended":
-            return
+        if state is not None and state.get("state") != "ended":
+            try:
+                if state.get("state") == "connected":
+                    caller.hang_up(self.room)
+                else:
+                    caller.cancel(self.room)
+            except (PhoneApiError, LabError, InjectionError, CapabilityMissing) as exc:
+                log.info("clean-up of %s on the caller's side: %s", self.room, exc)
+            if self.record.outcome is Outcome.LAB_ERROR and self.record.reached in ("placed", "ringing") \
+                    and self.profile.selectors.get("decline"):
+                self._dismiss_ring()
+            self._settle()
+        elif self._page_ran():
+            self._settle()
+
+    def _page_ran(self) -> bool:
+        """Whether this call's page emitted anything (it then closes by itself, and takes a moment to)."""
         try:
-            if state.get("state") == "connected":
-                caller.hang_up(self.room)
-            else:
-                caller.cancel(self.room)
-        except (PhoneApiError, LabError, InjectionError, CapabilityMissing) as exc:
-            log.info("clean-up of %s on the caller's side: %s", self.room, exc)
-        if self.record.outcome is Outcome.LAB_ERROR and self.record.reached in ("placed", "ringing") \
-                and self.profile.selectors.get("decline"):
-            self._dismiss_ring()
-        try:  # the device finishes the call (endVoip) before the next one, or it refuses that one busy
-            self.timeline.wait_first([voip("endVoip")], self.rig.bound("end"), since=self.mark, room=self.room)
+            return any(e.kind.startswith(VOIP_PREFIX) and e.room_id == self.room
+                       for e in self.timeline.events(self.mark))
+        except LabError:
+            return False
+
+    def _settle(self) -> None:
+        """The device finishes this call before the next one: ``endVoip``, then the app's end mode. A next call
+        placed sooner is refused busy, or its page, warm-started into the old one's process, dies with the old
+        page's exit (seen: the caller-never-joins follow-up call on an exit-mode app)."""
+        bound = self.rig.bound("end")
+        try:
+            ended = self.timeline.wait(voip("endVoip"), bound, since=self.mark, room=self.room)
+            wanted = END_PATTERN[self.profile.end_mode]
+            if self.profile.has_pattern(wanted):
+                self.timeline.wait(wanted, bound, since=ended.seq, room=self.room)
             time.sleep(0.05)
         except (WaitTimeout, LabError):
             pass
