@@ -54,7 +54,7 @@ def predicate(match: str | re.Pattern[str] | Callable[[LogLine], Any], tag: str 
 class LogcatService(DeviceService):
     name = "logcat"
 
-    def __init__(self, session: DeviceLink, *, history: int = 50_000, tail: int = 2_000, keep_s: float = 30.0,
+    def __init__(self, session: DeviceLink, *, history: int = 50_000, tail: int = 2_000, keep_s: float = 10.0,
                  formats: Iterable[tuple[str, ...]] = FORMATS, buffers: tuple[str, ...] = ()) -> None:
         super().__init__(session)
         if not 0 < tail <= history:
