@@ -34,7 +34,7 @@ run: deps $(STAMP)
 		--junitxml=$(RUN_DIR)/junit.xml $(PYTEST_ARGS)
 
 test: deps $(STAMP) lint
-	$(PY) -m pytest tests -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m pytest tests -p no:cacheprovider --durations=15 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
