@@ -17,7 +17,6 @@ from importlib import resources
 from pathlib import Path
 
 import adbutils
-from adbutils._adb import AdbConnection
 
 from simulator.errors import AdbConnectError
 from simulator.lockfiles import open_lock
@@ -113,7 +112,10 @@ def kill_server(adb_path: str, port: int) -> None:
                        capture_output=True, timeout=15, check=False)
 
 
-class _NoStartConnection(AdbConnection):
+class _NoStartConnection(adbutils.AdbConnection):
+    """adbutils' connection to the server minus its fallback of starting one (adbutils 2.12's hook, pinned in
+    constraints.txt; ``tests/test_adb_client.py`` fails if a new version changes it)."""
+
     def _safe_connect(self):  # type: ignore[no-untyped-def]  # adbutils' own hook, untyped there
         return self._create_socket()  # AdbConnectionError / AdbTimeout when no server listens
 
@@ -132,7 +134,7 @@ class NoStartAdbClient(adbutils.AdbClient):
         super().__init__(host=host, port=port, socket_timeout=socket_timeout)
         self._timeout = socket_timeout
 
-    def make_connection(self, timeout: float | None = None) -> AdbConnection:
+    def make_connection(self, timeout: float | None = None) -> adbutils.AdbConnection:
         timeout = timeout or self._timeout
         try:
             conn = _NoStartConnection(self.host, self.port)
